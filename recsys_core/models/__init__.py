@@ -1,0 +1,26 @@
+"""Architectures. Every model module is imported here explicitly so that importing this package
+registers all of them (registration is plain imports, never a filename lookup)."""
+
+from __future__ import annotations
+
+from recsys_core.models.base import (
+    Callback,
+    EpochReport,
+    ModelConfig,
+    Recommender,
+    get_model_class,
+    list_models,
+    register,
+)
+
+from recsys_core.models.retrieval import popularity  # noqa: F401,E402
+
+__all__ = [
+    "Callback",
+    "EpochReport",
+    "ModelConfig",
+    "Recommender",
+    "get_model_class",
+    "list_models",
+    "register",
+]
