@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints a table, writes JSON and names its peer."""

@@ -1,0 +1,145 @@
+"""Evaluate a fitted model on a split under a protocol: the one evaluation truth of RecScope.
+
+Full ranking over the whole catalogue by default, items seen in training excluded, relevance as the
+protocol defines it. Sampled evaluation (each test item against fixed sampled negatives) only when
+asked for, and labelled as such by ``TopKEvaluation.mode``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from recsys_core.data.dataset import TrainSplit
+from recsys_core.data.protocols import Protocol
+from recsys_core.data.splits import SplitData
+from recsys_core.evaluation.metrics import mae, rmse
+from recsys_core.evaluation.sampled import evaluate_sampled, sample_negatives
+from recsys_core.evaluation.topk import TopKEvaluation, evaluate_topk
+from recsys_core.models.base import Recommender
+from recsys_core.types import FloatArray, IntArray
+
+#: Users whose lists are computed at once; bounds memory of the (B, I) score block.
+RECOMMEND_BATCH = 2048
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """Full-ranking evaluation, optional sampled evaluation and pointwise rating errors."""
+
+    full: TopKEvaluation
+    sampled: TopKEvaluation | None
+    pointwise: dict[str, float]
+
+    def headline(self) -> dict[str, float]:
+        """Every aggregate metric in one flat dict (sampled ones prefixed ``sampled_``)."""
+        metrics = dict(self.full.means())
+        if self.sampled is not None:
+            metrics.update({f"sampled_{k}": v for k, v in self.sampled.means().items()})
+        metrics.update(self.pointwise)
+        return metrics
+
+
+def relevance_matrix(test: TrainSplit, protocol: Protocol) -> sp.csr_matrix:
+    """(U, I) gains of the relevant test rows: the rating where there is one, else 1.0."""
+    keep = np.ones(len(test), dtype=bool)
+    if protocol.relevant_min_rating is not None and test.rating is not None:
+        keep = test.rating >= protocol.relevant_min_rating
+    gains = test.rating[keep] if test.rating is not None else np.ones(int(keep.sum()))
+    truth = sp.csr_matrix(
+        (np.asarray(gains, dtype=np.float32), (test.user_idx[keep], test.item_idx[keep])),
+        shape=(test.n_users, test.n_items),
+    )
+    truth.sum_duplicates()
+    return truth
+
+
+def evaluated_users(truth: sp.csr_matrix) -> IntArray:
+    """Users with at least one relevant test item (others have no defined recall or nDCG)."""
+    return np.flatnonzero(np.diff(truth.indptr) > 0).astype(np.int64)
+
+
+def recommend_users(model: Recommender, users: IntArray, k: int) -> IntArray:
+    """(B, K) top-k lists for ``users``, seen items excluded, computed in batches."""
+    lists = [
+        model.recommend(users[start : start + RECOMMEND_BATCH], k).item_idx
+        for start in range(0, len(users), RECOMMEND_BATCH)
+    ]
+    return np.concatenate(lists) if lists else np.zeros((0, k), dtype=np.int64)
+
+
+def evaluate_model(
+    model: Recommender,
+    split: SplitData,
+    protocol: Protocol,
+    *,
+    ks: Sequence[int] = (5, 10, 20),
+    item_vectors: FloatArray | None = None,
+    sampled_negatives: int | None = None,
+    seed: int = 0,
+) -> EvaluationResult:
+    """Evaluate ``model`` on ``split.test`` under ``protocol``.
+
+    Args:
+        model: a fitted model.
+        split: the split it was fitted on.
+        protocol: relevance rule and k.
+        ks: list lengths to report (the protocol's k is always included).
+        item_vectors: (I, D) vectors for intra-list diversity (e.g. multi-hot genres), or None.
+        sampled_negatives: also run the sampled protocol with this many negatives per test item.
+        seed: seed of the bootstrap-free parts that sample (the sampled negatives).
+    """
+    ks = tuple(sorted(set(ks) | {protocol.k}))
+    truth = relevance_matrix(split.test, protocol)
+    users = evaluated_users(truth)
+    recs = recommend_users(model, users, max(ks))
+    full = evaluate_topk(
+        recs,
+        users,
+        truth,
+        ks,
+        item_popularity=split.train.item_counts().astype(np.float64),
+        n_train_users=int((split.train.user_counts() > 0).sum()),
+        item_vectors=item_vectors,
+    )
+    sampled = None
+    if sampled_negatives:
+        sampled = _evaluate_sampled(model, split, truth, sampled_negatives, ks, seed)
+    return EvaluationResult(full=full, sampled=sampled, pointwise=_pointwise(model, split))
+
+
+def _evaluate_sampled(
+    model: Recommender,
+    split: SplitData,
+    truth: sp.csr_matrix,
+    n_negatives: int,
+    ks: Sequence[int],
+    seed: int,
+) -> TopKEvaluation:
+    """Rank each relevant test item against ``n_negatives`` fixed sampled non-interacted items."""
+    coo = truth.tocoo()
+    pair_users = coo.row.astype(np.int64)
+    pair_items = coo.col.astype(np.int64)
+    known = (split.train.csr() + split.test.csr()).tocsr()
+    if split.valid is not None:
+        known = (known + split.valid.csr()).tocsr()
+    negatives = sample_negatives(pair_users, known, n_negatives, seed)
+    pos_scores = model.score(pair_users, pair_items)
+    neg_scores = model.score(
+        np.repeat(pair_users, negatives.shape[1]), negatives.reshape(-1)
+    ).reshape(negatives.shape)
+    return evaluate_sampled(pos_scores, neg_scores, pair_users, ks)
+
+
+def _pointwise(model: Recommender, split: SplitData) -> dict[str, float]:
+    """RMSE and MAE on the test ratings, for models that predict ratings."""
+    if "ratings" not in model.requires or split.test.rating is None:
+        return {}
+    predicted = model.score(split.test.user_idx, split.test.item_idx)
+    return {
+        "rmse": rmse(split.test.rating, predicted),
+        "mae": mae(split.test.rating, predicted),
+    }
