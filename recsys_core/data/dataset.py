@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from recsys_core.errors import DataError
 from recsys_core.types import FloatArray, IntArray
 
 
@@ -19,7 +20,8 @@ class Dataset:
     Attributes:
         name: its name in the store.
         interactions: columns row_id, user_idx, item_idx, rating (float, NaN if none),
-            timestamp (Int64, NA if none), session_id (Int64); row_id is stable and is what splits store.
+            timestamp (Int64, NA if none), session_id (Int64); sorted by row_id, which is stable
+            and is what splits store.
         users: indexed 0..U-1 by user_idx; columns user_id, age, gender, occupation, zip.
         items: indexed 0..I-1 by item_idx; columns item_id, title, genres, year, provider, release_ts, tags.
         impressions: request_id, user_idx, item_idx, position, clicked, relevance, examination, timestamp
@@ -53,7 +55,17 @@ class Dataset:
     def rows(self, row_ids: IntArray) -> TrainSplit:
         """The interactions with these row ids as a ``TrainSplit`` over the full id space."""
         frame = self.interactions
-        selected = frame.iloc[np.sort(np.asarray(row_ids, dtype=np.int64))]
+        wanted = np.sort(np.asarray(row_ids, dtype=np.int64))
+        stored = frame["row_id"].to_numpy(dtype=np.int64)
+        positions = np.searchsorted(stored, wanted)
+        if len(wanted) and (
+            positions.max() >= len(stored) or not np.array_equal(stored[positions], wanted)
+        ):
+            raise DataError(
+                f"split rows do not match dataset {self.name!r}; the dataset was re-imported "
+                "since the split was made: recreate the split"
+            )
+        selected = frame.iloc[positions]
         return TrainSplit.from_frame(selected, self.n_users, self.n_items, self.items, self.users)
 
 
