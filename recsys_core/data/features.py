@@ -1,0 +1,22 @@
+"""Item and user features derived from the catalogue tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from recsys_core.types import FloatArray
+
+
+def genre_matrix(items: pd.DataFrame) -> FloatArray | None:
+    """(I, G) multi-hot genre matrix in item_idx order, or None when no item has a genre.
+
+    Used as the item vectors of intra-list diversity and as a colour key in the app.
+    """
+    if "genres" not in items:
+        return None
+    genres = items["genres"].fillna("").astype(str)
+    dummies = genres.str.get_dummies(sep="|")
+    if dummies.shape[1] == 0:
+        return None
+    return dummies.to_numpy(dtype=np.float32)
