@@ -1,6 +1,7 @@
 """Array aliases and the small result types passed between stages.
 
-Shape legend used in docstrings across the package: B batch, U users, I items, D dim, L length, K list length.
+Shape legend used in docstrings across the package: B batch, U users, I items, D dim, L length,
+K list length.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A stored dataset loaded into memory with contiguous indices, and the training view models fit on."""
+"""A stored dataset in memory with contiguous indices, and the training view models fit on."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ class Dataset:
             timestamp (Int64, NA if none), session_id (Int64); sorted by row_id, which is stable
             and is what splits store.
         users: indexed 0..U-1 by user_idx; columns user_id, age, gender, occupation, zip.
-        items: indexed 0..I-1 by item_idx; columns item_id, title, genres, year, provider, release_ts, tags.
-        impressions: request_id, user_idx, item_idx, position, clicked, relevance, examination, timestamp
+        items: indexed 0..I-1 by item_idx; columns item_id, title, genres, year, provider,
+            release_ts, tags.
+        impressions: request_id, user_idx, item_idx, position, clicked, relevance, examination,
+            timestamp
             or None.
         fingerprint: content hash used as a cache key.
     """

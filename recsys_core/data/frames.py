@@ -1,7 +1,8 @@
-"""The canonical in-memory form of a dataset before it is stored: raw string ids, one frame per table.
+"""The canonical in-memory form of a dataset before storing: raw string ids, one frame per table.
 
 Every source (GroupLens files, the synthetic generator, a user's CSV/Parquet) produces a
-``DatasetFrames``; ``data.store.write_dataset`` maps ids to contiguous indices and stores it atomically.
+``DatasetFrames``; ``data.store.write_dataset`` maps ids to contiguous indices and stores it
+atomically.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-#: Columns of ``DatasetFrames.interactions`` (``rating``, ``timestamp`` and ``session_id`` may be all-NA).
+#: Columns of ``DatasetFrames.interactions`` (rating, timestamp and session_id may be all-NA).
 INTERACTION_COLUMNS: tuple[str, ...] = ("user_id", "item_id", "rating", "timestamp", "session_id")
-#: Columns of ``DatasetFrames.items``; ``genres`` and ``tags`` are ``|``-joined strings ("" when none).
+#: Columns of ``DatasetFrames.items``; genres and tags are ``|``-joined strings ("" when none).
 ITEM_COLUMNS: tuple[str, ...] = (
     "item_id",
     "title",
@@ -44,7 +45,8 @@ class DatasetFrames:
     Attributes:
         name: the dataset's name in the store (``ml-100k``, ``synthetic``, a user's choice).
         source: where it came from (URL, path, ``generator:seed=42``), shown in the app.
-        interactions: ``INTERACTION_COLUMNS``; user_id/item_id as str, rating float64, timestamp Int64
+        interactions: ``INTERACTION_COLUMNS``; user_id/item_id as str, rating float64, timestamp
+            Int64
             (Unix seconds), session_id Int64.
         items: ``ITEM_COLUMNS``; every item_id that interactions mention must be present.
         users: ``USER_COLUMNS``; every user_id that interactions mention must be present.

@@ -37,7 +37,9 @@ class SplitSpec:
 
     def __post_init__(self) -> None:
         if self.kind not in SPLIT_KINDS:
-            raise ConfigError(f"unknown split kind {self.kind!r}; use one of {', '.join(SPLIT_KINDS)}")
+            raise ConfigError(
+                f"unknown split kind {self.kind!r}; use one of {', '.join(SPLIT_KINDS)}"
+            )
         if not 0.0 <= self.valid < 1.0 or not 0.0 < self.test < 1.0 or self.test + self.valid >= 1:
             raise ConfigError(
                 f"split fractions test={self.test}, valid={self.valid} must be in (0, 1) with "
@@ -55,7 +57,7 @@ class SplitSpec:
 
 
 def parse_split_spec(text: str) -> SplitSpec:
-    """Parse ``KIND[:key=value,...]``, e.g. ``user:test=0.2,valid=0.1,seed=7`` or ``leave-last-out``."""
+    """Parse ``KIND[:key=value,...]``: ``user:test=0.2,valid=0.1,seed=7``, ``leave-last-out``."""
     kind, _, rest = text.strip().partition(":")
     values: dict[str, float | int] = {}
     for item in filter(None, (part.strip() for part in rest.split(","))):
@@ -184,7 +186,9 @@ class SplitData:
     valid: TrainSplit | None
 
 
-def materialise_split(dataset: Dataset, name: str, spec: dict[str, object], parts: Parts) -> SplitData:
+def materialise_split(
+    dataset: Dataset, name: str, spec: dict[str, object], parts: Parts
+) -> SplitData:
     """Turn stored row ids into the train/valid/test views a model fits and is evaluated on."""
     missing = {"train", "test"} - set(parts)
     if missing:

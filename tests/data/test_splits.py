@@ -1,4 +1,4 @@
-"""Splits: sizes, disjointness, determinism, the no-future rule, and the msr-100k reference counts."""
+"""Splits: sizes, disjointness, determinism, the no-future rule, the msr-100k reference counts."""
 
 from __future__ import annotations
 
