@@ -13,7 +13,16 @@ from recsys_core.models.base import (
     register,
 )
 
-from recsys_core.models.retrieval import popularity  # noqa: F401,E402
+# Registration: importing each module runs its @register.
+from recsys_core.models.retrieval import (  # noqa: F401,E402
+    bpr,
+    content,
+    ease,
+    itemknn,
+    mf,
+    popularity,
+    precomputed,
+)
 
 __all__ = [
     "Callback",

@@ -1,7 +1,8 @@
 """The model protocol every architecture follows, and the registry of architectures.
 
 A model is ``<Name>Config`` (a frozen dataclass whose fields all have defaults and ``metadata`` with
-``help`` and optional ``min``/``max``/``choices``) plus ``<Name>`` (a ``Recommender`` subclass decorated
+``help`` and optional ``min``/``max``/``choices``) plus ``<Name>`` (a ``Recommender`` subclass
+decorated
 with ``@register``). The dashboard, the CLI and the evaluation use only the methods defined here.
 Saving writes ``config.json`` and ``weights.safetensors``; nothing is ever pickled.
 """
@@ -49,7 +50,7 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Self:
-        """Build and validate a config; unknown keys and out-of-range values raise ``ConfigError``."""
+        """Build and validate a config; unknown keys or bad values raise ``ConfigError``."""
         fields = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - set(fields))
         if unknown:
@@ -69,7 +70,8 @@ class ModelConfig:
             meta = f.metadata
             if "choices" in meta and value not in meta["choices"]:
                 raise ConfigError(
-                    f"{type(self).__name__}.{f.name}={value!r} is not one of {list(meta['choices'])}"
+                    f"{type(self).__name__}.{f.name}={value!r} is not one of "
+                    f"{list(meta['choices'])}"
                 )
             if "min" in meta and value < meta["min"]:
                 raise ConfigError(
@@ -141,8 +143,8 @@ ConfigT = TypeVar("ConfigT", bound=ModelConfig)
 class Recommender(ABC):
     """Base class of every architecture: fit, score, recommend, embeddings, save, load.
 
-    Subclasses set ``name``, ``stage``, ``requires``, ``config_class`` and implement ``fit``, ``score``,
-    ``_state`` and ``_restore``; ``recommend`` is implemented once here from ``score``.
+    Subclasses set ``name``, ``stage``, ``requires``, ``config_class`` and implement ``fit``,
+    ``_score_users``, ``_state`` and ``_restore``; ``recommend`` is implemented once here.
     """
 
     name: ClassVar[str]
@@ -183,7 +185,7 @@ class Recommender(ABC):
         return out
 
     def score(self, user_idx: IntArray, item_idx: IntArray | None = None) -> FloatArray:
-        """Scores: pairs (N,) when ``item_idx`` is given, else the (B, I) matrix for ``user_idx``."""
+        """Scores: pairs (N,) when ``item_idx`` is given, else the (B, I) matrix of ``user_idx``."""
         self._check_fitted()
         users = self._check_users(user_idx)
         if item_idx is None:
@@ -194,9 +196,13 @@ class Recommender(ABC):
             return np.concatenate(chunks) if chunks else np.zeros((0, self.n_items_))
         items = np.asarray(item_idx, dtype=np.int64)
         if items.shape != users.shape:
-            raise DataError("score(user_idx, item_idx) needs arrays of equal length (one pair each)")
+            raise DataError(
+                "score(user_idx, item_idx) needs arrays of equal length (one pair each)"
+            )
         if len(items) and (items.min() < 0 or items.max() >= self.n_items_):
-            raise DataError(f"item_idx must lie in [0, {self.n_items_}); map raw ids with the vocab")
+            raise DataError(
+                f"item_idx must lie in [0, {self.n_items_}); map raw ids with the vocab"
+            )
         return self.score_pairs(users, items)
 
     def recommend(
@@ -287,7 +293,9 @@ class Recommender(ABC):
             ) from None
         model_cls = get_model_class(payload.get("model", "")) if cls is Recommender else cls
         if payload.get("model") != model_cls.name:
-            raise DataError(f"{directory} holds a {payload.get('model')!r} model, not {model_cls.name!r}")
+            raise DataError(
+                f"{directory} holds a {payload.get('model')!r} model, not {model_cls.name!r}"
+            )
         model = model_cls(model_cls.config_class.from_dict(payload["config"]))
         model.n_users_ = int(payload["n_users"])
         model.n_items_ = int(payload["n_items"])
@@ -297,7 +305,13 @@ class Recommender(ABC):
                 (np.ones(len(indices), dtype=np.float32), indices, indptr),
                 shape=(model.n_users_, model.n_items_),
             )
-        model._restore(state)
+        try:
+            model._restore(state)
+        except (KeyError, ValueError, IndexError) as exc:
+            raise DataError(
+                f"{directory} holds an incomplete or mismatched {model.name} artifact "
+                f"({type(exc).__name__}: {exc}); retrain the run"
+            ) from None
         return model
 
     # --- helpers for subclasses ---------------------------------------------------------------
@@ -319,13 +333,14 @@ class Recommender(ABC):
             raise DataError("user_idx must be a 1-D array of user indices")
         if len(users) and (users.min() < 0 or users.max() >= self.n_users_):
             raise DataError(
-                f"user_idx must lie in [0, {self.n_users_}); map raw user ids with the dataset's users"
+                f"user_idx must lie in [0, {self.n_users_}); map raw user ids with the "
+                "dataset's users"
             )
         return users
 
 
 def _top_k_rows(scores: FloatArray, k: int) -> tuple[IntArray, FloatArray]:
-    """Row-wise top-k of a (B, I) matrix, best first; ties broken by lower item index; -inf -> -1."""
+    """Row-wise top-k of a (B, I) matrix, best first; ties to the lower item index; -inf -> -1."""
     n_rows, n_cols = scores.shape
     k_eff = min(k, n_cols)
     part = np.argpartition(-scores, k_eff - 1, axis=1)[:, :k_eff]

@@ -38,7 +38,11 @@ class Popularity(Recommender):
     config: PopularityConfig
 
     def fit(
-        self, train: TrainSplit, *, valid: TrainSplit | None = None, callbacks: Sequence[Callback] = ()
+        self,
+        train: TrainSplit,
+        *,
+        valid: TrainSplit | None = None,
+        callbacks: Sequence[Callback] = (),
     ) -> Self:
         self._start_fit(train)
         keep = np.ones(len(train), dtype=bool)
