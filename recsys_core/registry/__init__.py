@@ -1,0 +1,30 @@
+"""The run registry: saved runs (config + weights + metrics), indexed in DuckDB.
+
+Not to be confused with the registry of architectures in ``recsys_core.models.base``.
+"""
+
+from __future__ import annotations
+
+from recsys_core.registry.runs import (
+    RunRecord,
+    delete_run,
+    fail_run,
+    finish_run,
+    get_run,
+    list_runs,
+    load_per_user_metrics,
+    load_run_model,
+    start_run,
+)
+
+__all__ = [
+    "RunRecord",
+    "delete_run",
+    "fail_run",
+    "finish_run",
+    "get_run",
+    "list_runs",
+    "load_per_user_metrics",
+    "load_run_model",
+    "start_run",
+]
