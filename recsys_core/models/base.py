@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from safetensors.numpy import load_file, save_file
 
+from recsys_core.config import param
 from recsys_core.data.dataset import TrainSplit
 from recsys_core.errors import ConfigError, DataError, NotFittedError
 from recsys_core.types import Embeddings, FloatArray, IntArray, TopK
@@ -29,14 +30,6 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 #: Users scored per chunk when a full (U, I) score matrix would be too large.
 SCORE_CHUNK_USERS = 1024
-
-
-def param(default: Any, help: str, **bounds: Any) -> Any:  # noqa: A002 - mirrors argparse's name
-    """A config field with its help text and optional ``min``/``max``/``choices`` metadata."""
-    unknown = set(bounds) - {"min", "max", "choices"}
-    if unknown:
-        raise TypeError(f"param() got unknown metadata {sorted(unknown)}")
-    return field(default=default, metadata={"help": help, **bounds})
 
 
 @dataclass(frozen=True)

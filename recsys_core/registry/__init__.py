@@ -14,6 +14,7 @@ from recsys_core.registry.runs import (
     list_runs,
     load_per_user_metrics,
     load_run_model,
+    runs_version,
     start_run,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "list_runs",
     "load_per_user_metrics",
     "load_run_model",
+    "runs_version",
     "start_run",
 ]
