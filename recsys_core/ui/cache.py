@@ -76,3 +76,18 @@ def _runs_table(db: str, dataset_name: str | None, version: tuple[int, str]) -> 
 def runs_table(dataset_name: str | None) -> pd.DataFrame:
     """Complete runs (optionally of one dataset) with their headline metrics, newest first."""
     return _runs_table(_db(), dataset_name, runs_version(dataset_name))
+
+
+# --- Data page -------------------------------------------------------------------------------
+
+
+# --- Train page ------------------------------------------------------------------------------
+
+
+# --- Embeddings page -------------------------------------------------------------------------
+
+
+# --- Recommendations page --------------------------------------------------------------------
+
+
+# --- Compare page ----------------------------------------------------------------------------

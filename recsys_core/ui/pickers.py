@@ -1,0 +1,43 @@
+"""Shared selection widgets: the run picker(s) every run-based page uses, mirrored to the URL."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from recsys_core.ui import cache, state
+
+
+def _label(runs_frame: pd.DataFrame, run_id: str) -> str:
+    row = runs_frame[runs_frame["run"] == run_id].iloc[0]
+    ndcg = row["ndcg@10"]
+    metric = f" · nDCG@10 {ndcg:.3f}" if ndcg == ndcg else ""
+    return f"{row['model']} · {row['protocol']}{metric} · {run_id}"
+
+
+def pick_run(dataset_name: str, *, label: str = "Run") -> str | None:
+    """A selectbox of the dataset's complete runs (newest first); None when there are none."""
+    runs = cache.runs_table(dataset_name)
+    if runs.empty:
+        return None
+    options = runs["run"].tolist()
+    if st.session_state.get(state.RUN) not in options:
+        st.session_state[state.RUN] = options[0]
+    st.selectbox(label, options, key=state.RUN, format_func=lambda run_id: _label(runs, run_id))
+    state.mirror_to_url(state.RUN)
+    return str(st.session_state[state.RUN])
+
+
+def pick_runs(dataset_name: str, *, label: str = "Runs to compare") -> list[str]:
+    """A multiselect of the dataset's complete runs; defaults to the two newest."""
+    runs = cache.runs_table(dataset_name)
+    if runs.empty:
+        return []
+    options = runs["run"].tolist()
+    chosen = [r for r in st.session_state.get(state.COMPARE_RUNS, []) if r in options]
+    st.session_state[state.COMPARE_RUNS] = chosen or options[:2]
+    st.multiselect(
+        label, options, key=state.COMPARE_RUNS, format_func=lambda run_id: _label(runs, run_id)
+    )
+    state.mirror_to_url(state.COMPARE_RUNS)
+    return list(st.session_state[state.COMPARE_RUNS])
