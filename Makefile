@@ -30,10 +30,12 @@ install: $(RUNTIME_STAMP)
 
 install-dev: $(DEV_STAMP)
 
-# Debian's Chromium for the browser tests (never `playwright install`: it downloads a browser).
+# Debian's Chromium (and an emoji font for its screenshots) for the browser tests; never
+# `playwright install`, which downloads a browser of its own.
 browser:
-	@command -v chromium >/dev/null 2>&1 || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-noto-color-emoji >/dev/null; }
 
 run: install
 	$(PY) -m streamlit run app.py --server.headless true --server.address 127.0.0.1 \

@@ -17,6 +17,8 @@ def genre_matrix(items: pd.DataFrame) -> FloatArray | None:
         return None
     genres = items["genres"].fillna("").astype(str)
     dummies = genres.str.get_dummies(sep="|")
+    # pandas 3's string dtype turns an empty value into a genre named "": drop it.
+    dummies = dummies.drop(columns=[""], errors="ignore")
     if dummies.shape[1] == 0:
         return None
     return dummies.to_numpy(dtype=np.float32)

@@ -1,0 +1,20 @@
+"""Multi-hot genre vectors: one column per real genre; items without genres get zero rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from recsys_core.data.features import genre_matrix
+
+
+def test_genre_matrix_is_multi_hot_in_item_order() -> None:
+    items = pd.DataFrame({"genres": ["Action|Drama", "", "Drama", None]})
+    matrix = genre_matrix(items)
+    assert matrix is not None
+    np.testing.assert_array_equal(matrix, [[1, 1], [0, 0], [0, 1], [0, 0]])
+
+
+def test_genre_matrix_is_none_without_genres() -> None:
+    assert genre_matrix(pd.DataFrame({"genres": ["", ""]})) is None
+    assert genre_matrix(pd.DataFrame({"title": ["x"]})) is None
