@@ -111,6 +111,24 @@ def evaluate_model(
     return EvaluationResult(full=full, sampled=sampled, pointwise=_pointwise(model, split))
 
 
+def evaluate_sampled_run(
+    model: Recommender,
+    split: SplitData,
+    protocol: Protocol,
+    n_negatives: int,
+    ks: Sequence[int],
+    seed: int,
+) -> TopKEvaluation:
+    """Sampled-negative evaluation of a fitted model on its split, apart from a full evaluation.
+
+    Used to re-evaluate saved runs: with the same split and seed every model faces the same
+    negatives, so their sampled numbers are comparable with one another (never with full ranking).
+    """
+    ks = tuple(sorted(set(ks) | {protocol.k}))
+    truth = relevance_matrix(split.test, protocol)
+    return _evaluate_sampled(model, split, truth, n_negatives, ks, seed)
+
+
 def _evaluate_sampled(
     model: Recommender,
     split: SplitData,

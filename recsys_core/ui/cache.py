@@ -10,10 +10,23 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from recsys_core.data import store
+from recsys_core import inspection, registry
+from recsys_core.analysis.embedding_points import (
+    point_table,
+    similar_item_table,
+    user_item_tables,
+)
+from recsys_core.analysis.projection import ProjectionParams, embedding_sides, run_projection
+from recsys_core.data import stats, store
 from recsys_core.data.dataset import Dataset
 from recsys_core.data.defaults import ensure_default_dataset
+from recsys_core.data.protocols import PROTOCOLS, custom_protocol, protocol_parts
+from recsys_core.data.splits import Parts, SplitSpec, materialise_split
+from recsys_core.evaluation import compare
+from recsys_core.models.base import Recommender
 from recsys_core.registry import list_runs, runs_version
+from recsys_core.registry.runs import RunRecord, get_run, load_run_details
+from recsys_core.retrieval import FaissIndex
 
 
 def _db() -> str:
@@ -81,13 +94,253 @@ def runs_table(dataset_name: str | None) -> pd.DataFrame:
 # --- Data page -------------------------------------------------------------------------------
 
 
+@st.cache_data(max_entries=4, show_spinner="Profiling the dataset…")
+def _dataset_profile(db: str, name: str, fingerprint: str) -> stats.DatasetProfile:
+    return stats.describe_dataset(_dataset(db, name, fingerprint))
+
+
+def dataset_profile(name: str) -> stats.DatasetProfile:
+    """Every statistic the Data page shows for dataset ``name``, keyed by its fingerprint."""
+    return _dataset_profile(_db(), name, store.dataset_info(name).fingerprint)
+
+
+def stored_splits(name: str) -> list[str]:
+    """Names of the splits stored for ``name`` (one small query: not cached, so never stale)."""
+    return store.list_splits(name)
+
+
+def _split_parts(dataset: Dataset, split: str, spec: SplitSpec | None) -> tuple[str, Parts]:
+    """(description, parts) of a preset, a stored split or a spec; the stored copy wins, and
+    nothing is written (a view page only looks)."""
+    if spec is None and split not in PROTOCOLS:
+        stored_spec, parts = store.load_split(dataset.name, split)
+        return str(stored_spec.get("description", stored_spec)), parts
+    protocol = custom_protocol(spec) if spec is not None else PROTOCOLS[split]
+    if protocol.split_name in store.list_splits(dataset.name):
+        return protocol.description, store.load_split(dataset.name, protocol.split_name)[1]
+    return protocol.description, protocol_parts(dataset.interactions, protocol)
+
+
+@st.cache_data(max_entries=16, show_spinner="Splitting…")
+def _split_report(
+    db: str, name: str, fingerprint: str, split: str, spec: tuple[str, float, float, int] | None
+) -> tuple[str, stats.SplitSummary, stats.LeakageReport]:
+    dataset = _dataset(db, name, fingerprint)
+    custom = SplitSpec(*spec) if spec is not None else None
+    description, parts = _split_parts(dataset, split, custom)
+    return description, stats.split_summary(dataset, parts), stats.leakage_report(dataset, parts)
+
+
+def split_report(
+    name: str, split: str, spec: SplitSpec | None = None
+) -> tuple[str, stats.SplitSummary, stats.LeakageReport]:
+    """Description, sizes and leakage of a protocol preset or stored split of dataset ``name``,
+    or of ``spec`` (computed, not stored) when given."""
+    key = (spec.kind, spec.test, spec.valid, spec.seed) if spec is not None else None
+    return _split_report(_db(), name, store.dataset_info(name).fingerprint, split, key)
+
+
 # --- Train page ------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _saved_run(db: str, run_id: str) -> tuple[RunRecord, dict]:
+    return get_run(run_id), load_run_details(run_id)
+
+
+def saved_run(run_id: str) -> tuple[RunRecord, dict]:
+    """A complete run's record and its ``run.json`` (metrics, evaluation labels, history).
+
+    Both are immutable once the run is complete, so the run id is the key; a deleted run is never
+    asked for again because the pickers list only stored runs.
+    """
+    return _saved_run(_db(), run_id)
 
 
 # --- Embeddings page -------------------------------------------------------------------------
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _embedding_sides(db: str, run_id: str) -> tuple[str, ...]:
+    return embedding_sides(_run_model(db, run_id))
+
+
+def run_embedding_sides(run_id: str) -> tuple[str, ...]:
+    """Which of ``item``/``user`` vectors a run's model has (empty: nothing to map); cached, as
+    some models build their vectors on request (content-based TF-IDF densifies its matrices)."""
+    return _embedding_sides(_db(), run_id)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _embedding_points(
+    db: str, run_id: str, fingerprint: str, side: str, n_neighbors: int, min_dist: float
+) -> pd.DataFrame:
+    model = _run_model(db, run_id)
+    params = ProjectionParams(n_neighbors=n_neighbors, min_dist=min_dist)
+    coords = run_projection(run_id, side, params, model=model)
+    return point_table(dataset(registry.get_run(run_id).dataset), model, side, coords)
+
+
+def embedding_points(run_id: str, side: str, n_neighbors: int, min_dist: float) -> pd.DataFrame:
+    """The UMAP map of a run's item or user vectors, one annotated row per point.
+
+    The first request per run and settings fits UMAP (seconds; the first fit in a process also
+    compiles it, about 20 s) and stores the layout with the run, so later sessions read it back.
+    """
+    fingerprint = _run_fingerprint(run_id)
+    return _embedding_points(_db(), run_id, fingerprint, side, n_neighbors, min_dist)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Indexing the item embeddings…")
+def _faiss_index(db: str, run_id: str, metric: str) -> FaissIndex:
+    return FaissIndex.from_model(_run_model(db, run_id), metric=metric)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _similar_items(
+    db: str, run_id: str, fingerprint: str, metric: str, item_idx: int, k: int
+) -> pd.DataFrame:
+    index = _faiss_index(db, run_id, metric)
+    return similar_item_table(index, dataset(registry.get_run(run_id).dataset), item_idx, k)
+
+
+def similar_items(run_id: str, metric: str, item_idx: int, k: int) -> pd.DataFrame:
+    """The k items nearest one item in the run's embedding space (faiss, itself excluded)."""
+    return _similar_items(_db(), run_id, _run_fingerprint(run_id), metric, item_idx, k)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _user_item_lists(
+    db: str, run_id: str, fingerprint: str, metric: str, user_idx: int, k: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    model, index = _run_model(db, run_id), _faiss_index(db, run_id, metric)
+    return user_item_tables(model, index, dataset(registry.get_run(run_id).dataset), user_idx, k)
+
+
+def user_item_lists(
+    run_id: str, metric: str, user_idx: int, k: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A user's nearest items in embedding space and the model's top-k, as two tables."""
+    return _user_item_lists(_db(), run_id, _run_fingerprint(run_id), metric, user_idx, k)
+
+
 # --- Recommendations page --------------------------------------------------------------------
 
 
+@st.cache_resource(max_entries=4, show_spinner="Loading the run's model…")
+def _run_model(db: str, run_id: str) -> Recommender:
+    return registry.load_run_model(run_id)
+
+
+def run_model(run_id: str) -> Recommender:
+    """A complete run's fitted model, loaded once and shared read-only (never mutate or move it).
+
+    Runs are immutable once complete and their ids are never reused, so the run id is the key.
+    """
+    return _run_model(_db(), run_id)
+
+
+def _run_fingerprint(run_id: str) -> str:
+    return store.dataset_info(registry.get_run(run_id).dataset).fingerprint
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the run's split…")
+def _run_context(db: str, run_id: str, fingerprint: str) -> inspection.RunContext:
+    return inspection.load_run_context(run_id)
+
+
+def run_context(run_id: str) -> inspection.RunContext:
+    """The run's dataset, stored split, protocol and test truth, shared read-only; keyed also by
+    the dataset's fingerprint, so a re-imported dataset gets a fresh context."""
+    return _run_context(_db(), run_id, _run_fingerprint(run_id))
+
+
+@st.cache_data(max_entries=64, show_spinner="Ranking the catalogue…")
+def _user_inspection(
+    db: str, run_id: str, fingerprint: str, user_id: str, k: int
+) -> inspection.UserInspection:
+    context = _run_context(db, run_id, fingerprint)
+    return inspection.inspect_user(_run_model(db, run_id), context, user_id, k)
+
+
+def user_inspection(run_id: str, user_id: str, k: int) -> inspection.UserInspection:
+    """One user's history, top-k list (with hit flags), summary and genre shares under a run."""
+    return _user_inspection(_db(), run_id, _run_fingerprint(run_id), user_id, k)
+
+
 # --- Compare page ----------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _compare_records(
+    db: str, run_ids: tuple[str, ...], version: tuple[int, str]
+) -> list[RunRecord]:
+    return [get_run(run_id) for run_id in run_ids]
+
+
+def compare_records(dataset_name: str, run_ids: list[str]) -> list[RunRecord]:
+    """The registry records of the selected runs, in selection order."""
+    return _compare_records(_db(), tuple(run_ids), runs_version(dataset_name))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _per_user_frame(db: str, run_id: str, n_negatives: int | None) -> pd.DataFrame:
+    if n_negatives is None:
+        return registry.load_per_user_metrics(run_id)
+    return compare.sampled_per_user(run_id, n_negatives)
+
+
+def per_user_frame(run_id: str, n_negatives: int | None = None) -> pd.DataFrame:
+    """A complete run's per-user metrics: full ranking, or sampled with ``n_negatives`` negatives
+    (evaluated on first use and kept with the run). Complete runs never change: keyed by id."""
+    return _per_user_frame(_db(), run_id, n_negatives)
+
+
+@st.cache_data(max_entries=32, show_spinner="Bootstrapping confidence intervals…")
+def _compare_metrics(
+    db: str, run_ids: tuple[str, ...], metrics: tuple[str, ...], n_negatives: int | None
+) -> pd.DataFrame:
+    frames = {run_id: _per_user_frame(db, run_id, n_negatives) for run_id in run_ids}
+    if n_negatives is not None:
+        return compare.metrics_table(frames, metrics, mode="sampled", n_negatives=n_negatives)
+    catalogue = {run_id: compare.catalogue_metrics(get_run(run_id).metrics) for run_id in run_ids}
+    return compare.metrics_table(frames, metrics, catalogue=catalogue)
+
+
+def compare_metrics(
+    run_ids: list[str], metrics: list[str], n_negatives: int | None = None
+) -> pd.DataFrame:
+    """``compare.metrics_table`` of the runs (full ranking, or sampled with ``n_negatives``)."""
+    return _compare_metrics(_db(), tuple(run_ids), tuple(metrics), n_negatives)
+
+
+@st.cache_data(max_entries=32, show_spinner="Comparing runs user by user…")
+def _compare_paired(
+    db: str, run_ids: tuple[str, ...], baseline: str, metrics: tuple[str, ...]
+) -> pd.DataFrame:
+    frames = {run_id: _per_user_frame(db, run_id, None) for run_id in run_ids}
+    return compare.paired_table(frames, baseline, metrics)
+
+
+def compare_paired(run_ids: list[str], baseline: str, metrics: list[str]) -> pd.DataFrame:
+    """``compare.paired_table`` of the runs against ``baseline`` under full ranking."""
+    return _compare_paired(_db(), tuple(run_ids), baseline, tuple(metrics))
+
+
+@st.cache_data(max_entries=16, show_spinner="Breaking metrics down by user segment…")
+def _compare_segments(
+    db: str, dataset_name: str, fingerprint: str, run_ids: tuple[str, ...], metrics: tuple[str, ...]
+) -> pd.DataFrame:
+    data = _dataset(db, dataset_name, fingerprint)
+    record = get_run(run_ids[0])
+    spec, parts = store.load_split(dataset_name, record.split_name)
+    train = materialise_split(data, record.split_name, spec, parts).train
+    frames = {run_id: _per_user_frame(db, run_id, None) for run_id in run_ids}
+    return compare.segments_table(frames, metrics, train.user_counts(), data.users)
+
+
+def compare_segments(dataset_name: str, run_ids: list[str], metrics: list[str]) -> pd.DataFrame:
+    """``compare.segments_table`` of runs on one split; activity bins come from that split's
+    training counts. Keyed by the dataset's fingerprint, so a re-imported dataset is recomputed."""
+    fingerprint = store.dataset_info(dataset_name).fingerprint
+    return _compare_segments(_db(), dataset_name, fingerprint, tuple(run_ids), tuple(metrics))

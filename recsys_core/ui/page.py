@@ -1,10 +1,26 @@
-"""``setup(title)`` starts every page: page config, the default dataset, the shared picker."""
+"""``setup(title)`` starts every page: page config, navigation, the default dataset, the shared
+dataset picker.
+
+The layout keeps legacy numbered ``pages/`` (no ``st.navigation``), whose automatic sidebar would
+label the home page "app"; ``.streamlit/config.toml`` hides it and ``setup`` draws the same
+navigation with proper labels.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from recsys_core.ui import cache, state
+
+#: Script path -> (label, Material icon) of every view, in sidebar order.
+PAGES: dict[str, tuple[str, str]] = {
+    "app.py": ("Home", ":material/home:"),
+    "pages/1_Data.py": ("Data", ":material/database:"),
+    "pages/2_Train.py": ("Train", ":material/model_training:"),
+    "pages/3_Embeddings.py": ("Embeddings", ":material/scatter_plot:"),
+    "pages/4_Recommendations.py": ("Recommendations", ":material/recommend:"),
+    "pages/5_Compare.py": ("Compare", ":material/compare_arrows:"),
+}
 
 
 def setup(title: str, icon: str = "🎯") -> str:
@@ -16,6 +32,9 @@ def setup(title: str, icon: str = "🎯") -> str:
     if st.session_state[state.DATASET] not in names:
         st.session_state[state.DATASET] = default
     with st.sidebar:
+        for script, (label, page_icon) in PAGES.items():
+            st.page_link(script, label=label, icon=page_icon)
+        st.divider()
         st.selectbox(
             "Dataset",
             names,

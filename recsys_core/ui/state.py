@@ -11,18 +11,55 @@ import streamlit as st
 # --- shared (every page) ---
 DATASET = "app.dataset"
 RUN = "app.run"
+# --- Train page ---
+TRAIN_MODEL = "train.model"
+TRAIN_PROTOCOL = "train.protocol"
+TRAIN_SPLIT = "train.split"  # prefix of the custom split's widgets: train.split.kind, ...
+TRAIN_K = "train.k"
+TRAIN_FORM = "train.form"  # prefix of the hyperparameter forms: train.form.<model>.<field>
+TRAIN_JOB = "train.job_id"
+TRAIN_CANCEL = "train.cancel"
+TRAIN_DELETE = "train.delete"
+TRAIN_DELETE_CONFIRM = "train.delete_confirm"
+TRAIN_NOTICE = "train.notice"
+# --- Data page ---
+DATA_SPLIT = "data.split"  # the protocol or stored split whose sizes and leakage are shown
+DATA_CUSTOM = "data.custom"  # prefix of the on-the-fly split's widgets: data.custom.kind, ...
+# --- Home page ---
+HOME_LOADED = "home.loaded"  # a dataset just loaded or imported: selected on the next run
+# --- Embeddings page ---
+EMB_SIDE = "emb.side"  # which vectors are mapped: "item" or "user"
+EMB_COLOUR = "emb.colour"
+EMB_ITEM = "emb.item_id"  # the inspected item (raw id)
+EMB_USER = "emb.user_id"  # the inspected user (raw id)
+EMB_K = "emb.k"
+EMB_METRIC = "emb.metric"  # similarity of the neighbour search: "ip" or "cosine"
+EMB_NEIGHBORS = "emb.n_neighbors"  # UMAP settings, applied when the form is submitted
+EMB_MIN_DIST = "emb.min_dist"
 # --- Recommendations page ---
 RECS_USER = "recs.user_id"
 # --- Compare page ---
 COMPARE_RUNS = "compare.runs"
 COMPARE_BASELINE = "compare.baseline"
+COMPARE_SPLIT = "compare.split"  # which split's runs are shown when a selection mixes splits
+COMPARE_FAMILIES = "compare.families"
+COMPARE_KS = "compare.ks"
+COMPARE_SAMPLED = "compare.sampled"
+COMPARE_NEGATIVES = "compare.negatives"
+COMPARE_SEGMENT_METRIC = "compare.segment_metric"
 
 #: state key -> query parameter name. List-valued selections are stored comma-joined in the URL.
 QUERY_PARAMS = {
     DATASET: "dataset",
     RUN: "run",
+    DATA_SPLIT: "split",
+    TRAIN_MODEL: "model",
     RECS_USER: "user",
+    EMB_SIDE: "side",
+    EMB_ITEM: "item",
+    EMB_USER: "emb_user",
     COMPARE_RUNS: "runs",
+    COMPARE_BASELINE: "baseline",
 }
 LIST_KEYS = frozenset({COMPARE_RUNS})
 

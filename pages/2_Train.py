@@ -1,0 +1,270 @@
+"""Train: fit any registered architecture in the background with a live curve, and manage runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from recsys_core import jobs
+from recsys_core.data.protocols import PROTOCOLS, Protocol
+from recsys_core.data.splits import SPLIT_KINDS, SplitSpec
+from recsys_core.errors import ConfigError
+from recsys_core.models import get_model_class
+from recsys_core.registry import delete_run
+from recsys_core.ui import cache, state
+from recsys_core.ui.charts.training import history_frame, training_curve_chart
+from recsys_core.ui.forms import config_form
+from recsys_core.ui.page import setup
+from recsys_core.ui.pickers import pick_run
+
+CUSTOM = "custom split"
+HEADLINE = {
+    "ndcg@10": "nDCG@10",
+    "precision@10": "Precision@10",
+    "recall@10": "Recall@10",
+    "map@10": "MAP@10",
+}
+NEXT_PAGES = {
+    "pages/5_Compare.py": ("Compare it with other runs", "⚖️"),
+    "pages/4_Recommendations.py": ("See its recommendations", "📋"),
+}
+
+
+def show_metrics(metrics: dict[str, float], train_seconds: float | None) -> None:
+    """The headline metrics of a run, then every metric in a table."""
+    columns = st.columns(len(HEADLINE) + 1)
+    for column, (key, label) in zip(columns, HEADLINE.items(), strict=False):
+        value = metrics.get(key)
+        column.metric(label, "–" if value is None else f"{value:.4f}")
+    columns[-1].metric("Train time", "–" if train_seconds is None else f"{train_seconds:.1f} s")
+    with st.expander("All metrics"):
+        table = pd.DataFrame({"metric": list(metrics), "value": list(metrics.values())})
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={"value": st.column_config.NumberColumn(format="%.4f")},
+        )
+
+
+def show_curve(history: Sequence[Mapping[str, float]], model: str, dataset: str) -> None:
+    """The training curve, or a note when the model reports no epochs."""
+    curve = history_frame(history)
+    if curve.empty:
+        st.caption(f"{model} reports no per-epoch loss or validation metric: it fits in one step.")
+        return
+    st.altair_chart(training_curve_chart(curve, model=model, dataset=dataset), width="content")
+
+
+def choose_protocol() -> Protocol | None:
+    """Protocol widgets (a preset or a custom split, and k); None while the choice is invalid."""
+    protocol_column, k_column = st.columns([3, 1])
+    choice = protocol_column.selectbox(
+        "Protocol",
+        [*PROTOCOLS, CUSTOM],
+        key=state.TRAIN_PROTOCOL,
+        help="The split, filters and relevance every metric of the run is computed under.",
+    )
+    k = k_column.number_input(
+        "k (list length)", min_value=1, max_value=100, value=10, step=1, key=state.TRAIN_K
+    )
+    try:
+        if choice != CUSTOM:
+            protocol = jobs.training_protocol(choice, None, k=int(k))
+        else:
+            kind_col, test_col, valid_col, seed_col = st.columns(4)
+            default = SplitSpec()
+            split = SplitSpec(
+                kind=kind_col.selectbox(
+                    "Split kind",
+                    SPLIT_KINDS,
+                    index=SPLIT_KINDS.index(default.kind),
+                    key=f"{state.TRAIN_SPLIT}.kind",
+                ),
+                test=test_col.number_input(
+                    "Test fraction", 0.01, 0.9, default.test, 0.05, key=f"{state.TRAIN_SPLIT}.test"
+                ),
+                valid=valid_col.number_input(
+                    "Validation fraction",
+                    0.0,
+                    0.5,
+                    default.valid,
+                    0.05,
+                    key=f"{state.TRAIN_SPLIT}.valid",
+                ),
+                seed=int(
+                    seed_col.number_input(
+                        "Split seed", 0, 2**31 - 1, default.seed, 1, key=f"{state.TRAIN_SPLIT}.seed"
+                    )
+                ),
+            )
+            protocol = jobs.training_protocol(None, split, k=int(k))
+    except ConfigError as exc:
+        st.error(str(exc))
+        return None
+    st.caption(f"{protocol.description}. {protocol.relevance_label}.")
+    return protocol
+
+
+@st.fragment(run_every=1.0)
+def show_live_job(job_id: str) -> None:
+    """Progress, curve and a Cancel button, refreshed every second while the job runs."""
+    job = jobs.get_job(job_id)
+    if job is None or job.finished:
+        st.rerun()  # the whole page then shows the outcome, outside this polling fragment
+    snap = job.snapshot()
+    request = snap.request
+    if snap.n_epochs is None:
+        text = f"Fitting {request.model}… ({snap.elapsed_seconds:.0f} s)"
+    elif snap.progress >= 1.0:
+        text = f"Epoch {snap.epoch} of {snap.n_epochs} done; evaluating on the test split…"
+    else:
+        text = f"Epoch {snap.epoch} of {snap.n_epochs} ({snap.elapsed_seconds:.0f} s)"
+    st.progress(snap.progress, text=text)
+    if snap.cancel_requested:
+        st.caption("Cancelling: the fit stops before its next batch or epoch report…")
+    else:
+        st.button("Cancel training", key=state.TRAIN_CANCEL, icon="⏹️", on_click=job.cancel)
+    show_curve(snap.history, request.model, request.dataset)
+
+
+def show_finished_job(snap: jobs.JobSnapshot) -> None:
+    """The outcome of this session's last job: its metrics and next steps, or what went wrong."""
+    request = snap.request
+    if snap.status == "cancelled":
+        done = f"after {snap.epoch} of {snap.n_epochs} epochs" if snap.n_epochs else "early"
+        st.warning(
+            f"Training cancelled {done}: nothing was saved (its run is marked failed). "
+            "Train again to get a usable run."
+        )
+        return
+    if snap.status == "failed":
+        st.error(f"Training {request.model} failed: {snap.error}")
+        return
+    st.success(
+        f"Run **{snap.run_id}** saved: {request.model} on {request.dataset} under "
+        f"{request.protocol.name}."
+    )
+    if snap.cancel_requested:
+        st.info(
+            "The fit finished before the cancel took effect, so the run was saved; delete it under "
+            "Saved runs if you do not want it."
+        )
+    show_metrics(snap.metrics, snap.train_seconds)
+    st.caption(f"{request.protocol.description}. {request.protocol.relevance_label}.")
+    show_curve(snap.history, request.model, request.dataset)
+    for page, (label, icon) in NEXT_PAGES.items():
+        st.page_link(page, label=label, icon=icon)
+
+
+dataset_name = setup("Train")
+st.caption(
+    "Fit any registered architecture on the dataset in use; the run lands in the run registry "
+    "with its config, weights, metrics and training curve."
+)
+capabilities = jobs.dataset_capabilities(cache.dataset(dataset_name))
+architectures = jobs.architecture_table(capabilities)
+job = jobs.get_job(st.session_state.get(state.TRAIN_JOB))
+job_running = job is not None and not job.finished
+
+train_tab, runs_tab = st.tabs(["Train a model", "Saved runs"])
+
+with train_tab:
+    names = architectures["name"].tolist()
+    if st.session_state.get(state.TRAIN_MODEL) not in names:
+        available = architectures.loc[architectures["available"], "name"].tolist()
+        st.session_state[state.TRAIN_MODEL] = (available or names)[0]
+    labels = architectures.set_index("name")
+    model_name = st.selectbox(
+        "Architecture",
+        names,
+        key=state.TRAIN_MODEL,
+        format_func=lambda name: (
+            f"{labels.at[name, 'label']} ({name})"
+            + ("" if labels.at[name, "available"] else " · not available for this dataset")
+        ),
+        help="Every architecture in the registry of architectures; its form follows below.",
+    )
+    state.mirror_to_url(state.TRAIN_MODEL)
+    model_class = get_model_class(model_name)
+    row = labels.loc[model_name]
+    summary = (model_class.__doc__ or "").strip().splitlines()
+    st.caption(
+        f"{summary[0] if summary else model_class.label} Stage: {row['stage']}; "
+        f"needs: {row['requires']}."
+    )
+    if not row["available"]:
+        st.warning(f"{dataset_name} cannot feed {model_class.label}. It lacks {row['missing']}.")
+    with st.expander("What each architecture needs"):
+        st.dataframe(
+            architectures,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "available": st.column_config.CheckboxColumn("trainable here"),
+                "missing": st.column_config.TextColumn("what this dataset lacks"),
+            },
+        )
+
+    protocol = choose_protocol()
+    st.markdown(f"**Hyperparameters of {model_class.label}**")
+    values = config_form(
+        model_class.config_class,
+        key=f"{state.TRAIN_FORM}.{model_name}",
+        submit_label="Train",
+        disabled=job_running or protocol is None or not row["available"],
+    )
+    if job_running:
+        st.caption("A training job of this session is running: wait for it or cancel it below.")
+    if values is not None and protocol is not None:
+        request = jobs.TrainRequest(dataset_name, model_name, protocol, values)
+        try:
+            job = jobs.start_training_job(request)
+        except ConfigError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[state.TRAIN_JOB] = job.job_id
+
+    if job is not None:
+        st.subheader(f"Training {job.request.model} on {job.request.dataset}")
+        if job.finished:
+            show_finished_job(job.snapshot())
+        else:
+            show_live_job(job.job_id)
+
+with runs_tab:
+    notice = st.session_state.pop(state.TRAIN_NOTICE, None)
+    if notice:
+        st.success(notice)
+    run_id = pick_run(dataset_name, label="Saved run")
+    if run_id is None:
+        st.info("No saved runs on this dataset yet: train one in the first tab.")
+    else:
+        record, details = cache.saved_run(run_id)
+        protocol_info = record.protocol
+        st.markdown(
+            f"**{record.model}** on **{record.dataset}** under **{protocol_info.get('name')}**, "
+            f"created {record.created_at:%Y-%m-%d %H:%M} UTC"
+        )
+        st.caption(str(protocol_info.get("description", "")))
+        show_metrics(record.metrics, record.train_seconds)
+        config_column, protocol_column = st.columns(2)
+        config_column.markdown("Model config")
+        config_column.json(record.config.get("model", {}))
+        protocol_column.markdown("Protocol")
+        protocol_column.json(protocol_info)
+        show_curve(details.get("history", []), record.model, record.dataset)
+
+        st.markdown("**Delete this run**")
+        confirmed = st.checkbox(
+            f"Yes, delete {run_id} with its weights and metrics (this cannot be undone)",
+            key=state.TRAIN_DELETE_CONFIRM,
+        )
+        if st.button("Delete run", key=state.TRAIN_DELETE, disabled=not confirmed, icon="🗑️"):
+            delete_run(run_id)
+            st.session_state.pop(state.TRAIN_DELETE_CONFIRM, None)
+            st.session_state.pop(state.RUN, None)
+            st.session_state[state.TRAIN_NOTICE] = f"Deleted run {run_id}."
+            st.rerun()

@@ -1,0 +1,420 @@
+"""Compare saved runs on one split: metric means with bootstrap intervals, paired tests against a
+baseline, per-segment breakdowns and where sampled evaluation reorders the models.
+
+Everything works on per-user metric frames (``user_idx`` plus one column per metric, as
+``TopKEvaluation.to_frame`` writes them) keyed by run id, so the Compare page, its HTML report and
+the tests share one computation. Only runs on the same split evaluate the same users, so only they
+are comparable: ``split_groups`` sorts a selection into such groups.
+Shape legend: B evaluated users, U users.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from recsys_core.data.protocols import Protocol
+from recsys_core.errors import DataError
+from recsys_core.evaluation.intervals import paired_compare, summarise
+from recsys_core.evaluation.protocol import evaluate_sampled_run
+from recsys_core.evaluation.segments import (
+    activity_segments,
+    demographic_segments,
+    metrics_by_segment,
+)
+from recsys_core.evaluation.topk import TopKEvaluation
+from recsys_core.experiment import prepare_split
+from recsys_core.inspection import protocol_from_dict
+from recsys_core.registry import runs
+from recsys_core.registry.runs import RunRecord
+from recsys_core.types import IntArray
+
+#: Run id -> that run's per-user metric frame.
+PerUser = Mapping[str, pd.DataFrame]
+
+#: Metric families that are one number per run (kept in the run's metrics, not per user).
+CATALOGUE_FAMILIES: tuple[str, ...] = ("coverage", "gini")
+#: Markers of a run against the baseline in tables and charts.
+HIGHER, LOWER, SAME, BASELINE = "▲", "▼", "=", "baseline"
+#: Column of the per-user frames that holds the user index.
+USER_COLUMN = "user_idx"
+
+
+def protocol_caption(protocol: Protocol, evaluation_label: str) -> str:
+    """One line shown with every table: protocol name, description, relevance rule, evaluation."""
+    relevance = protocol.relevance_label[:1].upper() + protocol.relevance_label[1:]
+    return (
+        f"Protocol {protocol.name}: {protocol.description}. {relevance}. "
+        f"Evaluation: {evaluation_label}."
+    )
+
+
+def split_groups(records: Sequence[RunRecord]) -> dict[str, list[str]]:
+    """Run ids grouped by the split they were evaluated on, groups and runs in selection order."""
+    groups: dict[str, list[str]] = {}
+    for record in records:
+        groups.setdefault(record.split_name, []).append(record.run_id)
+    return groups
+
+
+def parse_metric(name: str) -> tuple[str, int]:
+    """``"ndcg@10"`` -> ``("ndcg", 10)``."""
+    family, sep, k = name.partition("@")
+    if not sep or not k.isdigit():
+        raise DataError(f"metric {name!r} is not of the form family@k (e.g. ndcg@10)")
+    return family, int(k)
+
+
+def catalogue_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
+    """The catalogue metrics (coverage@k, gini@k) among a run's stored aggregate metrics."""
+    return {
+        name: float(value)
+        for name, value in metrics.items()
+        if "@" in name and name.partition("@")[0] in CATALOGUE_FAMILIES
+    }
+
+
+def available_metrics(
+    frame: pd.DataFrame, catalogue: Mapping[str, float] | None = None
+) -> list[str]:
+    """Metric names of a per-user frame (in its order), then the run's catalogue metrics."""
+    names = [column for column in frame.columns if column != USER_COLUMN]
+    return names + [name for name in (catalogue or {}) if name not in names]
+
+
+def select_metrics(
+    available: Sequence[str], families: Sequence[str], ks: Sequence[int]
+) -> list[str]:
+    """The available metrics whose family and k were both chosen, in the available order."""
+    chosen_families, chosen_ks = set(families), {int(k) for k in ks}
+    selected = []
+    for name in available:
+        family, k = parse_metric(name)
+        if family in chosen_families and k in chosen_ks:
+            selected.append(name)
+    return selected
+
+
+def _per_user_metrics(frame: pd.DataFrame, metrics: Sequence[str]) -> list[str]:
+    return [name for name in metrics if name in frame.columns and name != USER_COLUMN]
+
+
+def _evaluation(
+    frame: pd.DataFrame,
+    metrics: Sequence[str],
+    *,
+    mode: Literal["full", "sampled"] = "full",
+    n_negatives: int | None = None,
+    catalogue: Mapping[str, float] | None = None,
+) -> TopKEvaluation:
+    """A ``TopKEvaluation`` over the chosen metrics of one run's per-user frame."""
+    return TopKEvaluation(
+        users=frame[USER_COLUMN].to_numpy(np.int64),
+        per_user={name: frame[name].to_numpy(np.float64) for name in metrics},
+        catalogue=dict(catalogue or {}),
+        mode=mode,
+        n_negatives=n_negatives,
+    )
+
+
+def metrics_table(
+    per_user: PerUser,
+    metrics: Sequence[str],
+    *,
+    catalogue: Mapping[str, Mapping[str, float]] | None = None,
+    mode: Literal["full", "sampled"] = "full",
+    n_negatives: int | None = None,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Mean and bootstrap interval of each chosen metric for each run.
+
+    Args:
+        per_user: run id -> per-user frame.
+        metrics: metric names (``"ndcg@10"``); catalogue ones are looked up in ``catalogue``.
+        catalogue: run id -> catalogue metrics of the run (``catalogue_metrics(record.metrics)``);
+            their interval is NaN, as they are one number per run.
+        mode: how the per-user values were obtained; with ``n_negatives`` it labels the table.
+        confidence: level of the intervals.
+        seed: bootstrap seed (the same for every run).
+
+    Returns:
+        Columns run, metric, family, k, mean, ci_low, ci_high, n_users, protocol (the evaluation
+        label, "full ranking" or "sampled: N negatives per test item"); runs in the given order.
+    """
+    parts = []
+    for run_id, frame in per_user.items():
+        run_catalogue = dict((catalogue or {}).get(run_id, {}))
+        per_user_names = _per_user_metrics(frame, metrics)
+        missing = [m for m in metrics if m not in per_user_names and m not in run_catalogue]
+        if missing:
+            raise DataError(
+                f"run {run_id} has no {', '.join(missing)}; choose metrics every selected run has"
+            )
+        evaluation = _evaluation(
+            frame,
+            per_user_names,
+            mode=mode,
+            n_negatives=n_negatives,
+            catalogue={m: run_catalogue[m] for m in metrics if m in run_catalogue},
+        )
+        summary = summarise(evaluation, confidence=confidence, seed=seed)
+        summary = summary.set_index("metric").reindex(list(metrics)).reset_index()
+        summary.insert(0, "run", run_id)
+        parts.append(summary)
+    columns = ["run", "metric", "family", "k", "mean", "ci_low", "ci_high", "n_users", "protocol"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(parts, ignore_index=True)
+    parsed = [parse_metric(name) for name in table["metric"]]
+    table["family"] = [family for family, _ in parsed]
+    table["k"] = [k for _, k in parsed]
+    return table[columns]
+
+
+def _shared_users(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Rows of both runs for the users they share (aligned), and how many users only one has."""
+    users_a = a[USER_COLUMN].to_numpy(np.int64)
+    users_b = b[USER_COLUMN].to_numpy(np.int64)
+    merged = a.merge(b, on=USER_COLUMN, suffixes=(" a", " b"), validate="one_to_one")
+    return merged, len(np.setxor1d(users_a, users_b))
+
+
+def paired_table(
+    per_user: PerUser,
+    baseline: str,
+    metrics: Sequence[str],
+    *,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Every other run against ``baseline``, user by user, on the per-user metrics chosen.
+
+    Users are aligned by ``user_idx``; runs on the same split share them all, and any user only one
+    run evaluated is left out and counted in ``n_unshared`` (the page warns when it is not 0).
+
+    Returns:
+        Columns run, baseline, metric, mean_baseline, mean_run, diff (run - baseline), ci_low,
+        ci_high (paired bootstrap interval of diff), p_value (paired t-test), significant,
+        marker (▲ significantly higher, ▼ significantly lower, = no significant difference),
+        n_users, n_unshared.
+    """
+    if baseline not in per_user:
+        raise DataError(f"baseline {baseline!r} is not among the compared runs; pick one of them")
+    columns = [
+        "run",
+        "baseline",
+        "metric",
+        "mean_baseline",
+        "mean_run",
+        "diff",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "significant",
+        "marker",
+        "n_users",
+        "n_unshared",
+    ]
+    base = per_user[baseline]
+    rows = []
+    for run_id, frame in per_user.items():
+        if run_id == baseline:
+            continue
+        names = [m for m in _per_user_metrics(base, metrics) if m in frame.columns]
+        merged, n_unshared = _shared_users(
+            base[[USER_COLUMN, *names]], frame[[USER_COLUMN, *names]]
+        )
+        if merged.empty:
+            raise DataError(
+                f"runs {baseline} and {run_id} share no evaluated user; compare runs on one split"
+            )
+        for name in names:
+            result = paired_compare(
+                merged[f"{name} a"].to_numpy(),
+                merged[f"{name} b"].to_numpy(),
+                metric=name,
+                confidence=confidence,
+                seed=seed,
+            )
+            marker = SAME
+            if result.significant:
+                marker = HIGHER if result.diff > 0 else LOWER
+            rows.append(
+                (
+                    run_id,
+                    baseline,
+                    name,
+                    result.mean_a,
+                    result.mean_b,
+                    result.diff,
+                    result.ci_low,
+                    result.ci_high,
+                    result.p_value,
+                    result.significant,
+                    marker,
+                    result.n_users,
+                    n_unshared,
+                )
+            )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def with_markers(table: pd.DataFrame, paired: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """``metrics_table`` plus a ``vs_baseline`` column: "baseline", ▲, ▼, = or "" (not tested)."""
+    markers = {
+        (r, m): marker
+        for r, m, marker in paired[["run", "metric", "marker"]].itertuples(index=False)
+    }
+    out = table.copy()
+    out["vs_baseline"] = [
+        BASELINE if run == baseline else markers.get((run, metric), "")
+        for run, metric in zip(out["run"], out["metric"], strict=True)
+    ]
+    return out
+
+
+def segment_labels(
+    users: IntArray,
+    user_counts: IntArray,
+    users_frame: pd.DataFrame | None,
+    *,
+    n_bins: int = 4,
+) -> dict[str, npt.NDArray[np.object_]]:
+    """(B,) segment labels of evaluated users: activity bins, then any demographics the data has.
+
+    Args:
+        users: (B,) evaluated user indices.
+        user_counts: (U,) training interactions per user, from the run's split (training window).
+        users_frame: ``Dataset.users`` (indexed by user_idx), or None to skip demographics.
+        n_bins: activity bins wanted (quantiles of the evaluated users' counts).
+    """
+    labels = {"activity": activity_segments(user_counts, users, n_bins)}
+    if users_frame is not None:
+        labels.update(demographic_segments(users_frame, users))
+    return labels
+
+
+def segments_table(
+    per_user: PerUser,
+    metrics: Sequence[str],
+    user_counts: IntArray,
+    users_frame: pd.DataFrame | None,
+    *,
+    n_bins: int = 4,
+) -> pd.DataFrame:
+    """Mean of each chosen per-user metric within each user segment, for each run.
+
+    Returns:
+        Columns segment_kind, segment, run, n_users, then one column per chosen per-user metric;
+        segments in their natural order, runs in the given order within each segment.
+    """
+    parts = []
+    for position, (run_id, frame) in enumerate(per_user.items()):
+        evaluation = _evaluation(frame, _per_user_metrics(frame, metrics))
+        labels = segment_labels(evaluation.users, user_counts, users_frame, n_bins=n_bins)
+        part = metrics_by_segment(evaluation, labels)
+        part.insert(2, "run", run_id)
+        part["_segment_order"] = np.arange(len(part))
+        part["_run_order"] = position
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=["segment_kind", "segment", "run", "n_users"])
+    table = pd.concat(parts, ignore_index=True)
+    table = table.sort_values(["_segment_order", "_run_order"], kind="stable")
+    return table.drop(columns=["_segment_order", "_run_order"]).reset_index(drop=True)
+
+
+def order_flips(full: pd.DataFrame, sampled: pd.DataFrame) -> pd.DataFrame:
+    """Full-ranking and sampled means side by side, and which pairs of runs swap order.
+
+    Two runs flip on a metric when one is strictly ahead under full ranking and strictly behind
+    under sampled evaluation (ties flip nothing). Only metrics both tables hold are compared.
+
+    Args:
+        full: ``metrics_table`` of the full-ranking evaluation.
+        sampled: ``metrics_table`` of the sampled evaluation of the same runs.
+
+    Returns:
+        Columns metric, run, full, sampled, rank_full, rank_sampled (1 = best), flipped,
+        flipped_with (run ids it swaps order with, comma-separated).
+    """
+    merged = full[["metric", "run", "mean"]].merge(
+        sampled[["metric", "run", "mean"]], on=["metric", "run"], suffixes=("_full", "_sampled")
+    )
+    merged = merged.rename(columns={"mean_full": "full", "mean_sampled": "sampled"})
+    by_metric = merged.groupby("metric", sort=False)
+    merged["rank_full"] = by_metric["full"].rank(ascending=False, method="min").astype(int)
+    merged["rank_sampled"] = by_metric["sampled"].rank(ascending=False, method="min").astype(int)
+    flipped_with = []
+    for run, metric, full_mean, sampled_mean in merged[
+        ["run", "metric", "full", "sampled"]
+    ].itertuples(index=False):
+        others = merged[(merged["metric"] == metric) & (merged["run"] != run)]
+        swaps = (others["full"] - full_mean) * (others["sampled"] - sampled_mean) < 0
+        flipped_with.append(", ".join(others.loc[swaps, "run"]))
+    merged["flipped_with"] = flipped_with
+    merged["flipped"] = merged["flipped_with"] != ""
+    metric_order = {name: position for position, name in enumerate(dict.fromkeys(full["metric"]))}
+    merged = merged.sort_values("metric", key=lambda col: col.map(metric_order), kind="stable")
+    columns = ["metric", "run", "full", "sampled", "rank_full", "rank_sampled", "flipped"]
+    return merged[[*columns, "flipped_with"]].reset_index(drop=True)
+
+
+def headline_table(table: pd.DataFrame, metrics: Sequence[str], *, source: str) -> pd.DataFrame:
+    """One row per run with the means of ``metrics`` as columns, labelled with ``source``."""
+    chosen = table[table["metric"].isin(metrics)]
+    wide = chosen.pivot(index="run", columns="metric", values="mean")
+    runs = list(dict.fromkeys(chosen["run"]))
+    wide = wide.reindex(index=runs, columns=[m for m in metrics if m in wide.columns])
+    wide = wide.reset_index().rename(columns={"run": "model"})
+    wide.insert(1, "source", source)
+    wide.columns.name = None
+    return wide
+
+
+def with_references(headline: pd.DataFrame, references: pd.DataFrame) -> pd.DataFrame:
+    """Our runs' headline rows followed by published reference rows (same metric columns)."""
+    if references.empty:
+        return headline
+    columns = list(headline.columns)
+    return pd.concat([headline, references.reindex(columns=columns)], ignore_index=True)
+
+
+def sampled_frame_path(record: RunRecord, n_negatives: int) -> Path:
+    """Where a run's sampled per-user metrics with ``n_negatives`` negatives are cached."""
+    return record.artifact_dir / f"sampled-{int(n_negatives)}.parquet"
+
+
+def sampled_per_user(run_id: str, n_negatives: int, *, path: Path | None = None) -> pd.DataFrame:
+    """Per-user sampled metrics of a saved run, evaluated once and cached with the run.
+
+    The run's model and split are loaded, each relevant test item is ranked against
+    ``n_negatives`` negatives drawn with the split's seed (so every run on the split faces the same
+    negatives), and the frame is written atomically to ``<artifact_dir>/sampled-<n>.parquet``.
+    """
+    record = runs.get_run(run_id, path=path)
+    cached = sampled_frame_path(record, n_negatives)
+    if cached.is_file():
+        return pd.read_parquet(cached)
+    protocol = protocol_from_dict(record.protocol)
+    full = runs.load_per_user_metrics(run_id, path=path)
+    ks = sorted({parse_metric(name)[1] for name in available_metrics(full)})
+    model = runs.load_run_model(run_id, path=path)
+    _, split = prepare_split(record.dataset, protocol, path=path)
+    evaluation = evaluate_sampled_run(model, split, protocol, n_negatives, ks, protocol.split.seed)
+    frame = evaluation.to_frame()
+    staging = cached.with_name(f".{cached.stem}-{uuid.uuid4().hex}.parquet")
+    try:
+        frame.to_parquet(staging, index=False)
+        os.replace(staging, cached)
+    finally:
+        staging.unlink(missing_ok=True)
+    return frame

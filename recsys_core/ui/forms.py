@@ -1,0 +1,173 @@
+"""Hyperparameter forms generated from a model's config dataclass, so a newly registered
+architecture gets its form by registration alone.
+
+``form_fields`` reads ``dataclasses.fields(config_class)`` into ``FieldSpec`` rows (pure, testable
+without Streamlit): the widget kind follows the type of the field's default (the same rule
+``ModelConfig.from_dict`` coerces by), ``choices`` metadata gives a selectbox, ``min``/``max`` give
+the bounds and ``help`` the tooltip. ``config_form`` draws them inside one ``st.form``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from recsys_core.errors import ConfigError
+from recsys_core.models import ModelConfig
+
+WidgetKind = Literal["int", "float", "choice", "bool", "text"]
+#: Fields every config inherits (the seed): drawn after the architecture's own options.
+_COMMON_FIELDS = frozenset(f.name for f in dataclasses.fields(ModelConfig))
+#: Widgets per row of the form.
+_COLUMNS = 3
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """How one config field is drawn.
+
+    Attributes:
+        name: the field name (also the CLI's ``--set`` key and the widget label).
+        kind: ``int``/``float`` number input, ``choice`` selectbox, ``bool`` checkbox, ``text``.
+        default: the field's default value.
+        help: the field's help text.
+        min_value: lower bound of a number input (the field's type), or None.
+        max_value: upper bound of a number input (the field's type), or None.
+        choices: the options of a selectbox.
+        step: the increment of a number input (1 for ints, about a tenth of the default's
+            magnitude for floats).
+    """
+
+    name: str
+    kind: WidgetKind
+    default: Any
+    help: str
+    min_value: int | float | None = None
+    max_value: int | float | None = None
+    choices: tuple[Any, ...] = ()
+    step: int | float | None = None
+
+
+def form_fields(config_class: type[ModelConfig]) -> list[FieldSpec]:
+    """One ``FieldSpec`` per field of ``config_class``; inherited common fields come last.
+
+    Raises:
+        ConfigError: a field whose default is not a bool, int, float or str and has no choices
+            (give it ``choices`` metadata, or extend ``form_fields``).
+    """
+    fields = dataclasses.fields(config_class)
+    ordered = [f for f in fields if f.name not in _COMMON_FIELDS]
+    ordered += [f for f in fields if f.name in _COMMON_FIELDS]
+    return [_field_spec(config_class, f) for f in ordered]
+
+
+def _field_spec(config_class: type[ModelConfig], f: dataclasses.Field[Any]) -> FieldSpec:
+    meta, default = f.metadata, f.default
+    help_text = str(meta.get("help", ""))
+    if "choices" in meta:
+        return FieldSpec(f.name, "choice", default, help_text, choices=tuple(meta["choices"]))
+    if isinstance(default, bool):
+        return FieldSpec(f.name, "bool", default, help_text)
+    if isinstance(default, int):
+        return FieldSpec(
+            f.name,
+            "int",
+            default,
+            help_text,
+            min_value=_bound(meta.get("min"), int),
+            max_value=_bound(meta.get("max"), int),
+            step=1,
+        )
+    if isinstance(default, float):
+        return FieldSpec(
+            f.name,
+            "float",
+            default,
+            help_text,
+            min_value=_bound(meta.get("min"), float),
+            max_value=_bound(meta.get("max"), float),
+            step=float_step(default),
+        )
+    if isinstance(default, str):
+        return FieldSpec(f.name, "text", default, help_text)
+    raise ConfigError(
+        f"{config_class.__name__}.{f.name} has a default of type {type(default).__name__}, which "
+        "the Train page cannot draw; give it choices metadata or make it a bool/int/float/str"
+    )
+
+
+def _bound(value: Any, kind: type[int] | type[float]) -> int | float | None:
+    return None if value is None else kind(value)
+
+
+def float_step(default: float) -> float:
+    """A number input's increment for a float: a tenth of the default's order of magnitude
+    (lr 0.002 -> 0.0001, shrink 10 -> 1), 0.01 for a zero default."""
+    if default == 0 or not math.isfinite(default):
+        return 0.01
+    return 10.0 ** (math.floor(math.log10(abs(default))) - 1)
+
+
+def draw_field(spec: FieldSpec, *, key: str) -> Any:
+    """Draw one field's widget (inside the caller's form) and return its current value."""
+    if spec.kind == "choice":
+        return st.selectbox(
+            spec.name, spec.choices, index=spec.choices.index(spec.default), help=spec.help, key=key
+        )
+    if spec.kind == "bool":
+        return st.checkbox(spec.name, value=spec.default, help=spec.help, key=key)
+    if spec.kind == "text":
+        return st.text_input(spec.name, value=spec.default, help=spec.help, key=key)
+    return st.number_input(
+        spec.name,
+        min_value=spec.min_value,
+        max_value=spec.max_value,
+        value=spec.default,
+        step=spec.step,
+        format="%d" if spec.kind == "int" else "%g",
+        help=spec.help,
+        key=key,
+    )
+
+
+def config_form(
+    config_class: type[ModelConfig],
+    *,
+    key: str,
+    submit_label: str = "Train",
+    disabled: bool = False,
+) -> dict[str, Any] | None:
+    """A ``st.form`` with one widget per config field and a submit button.
+
+    Args:
+        config_class: the architecture's config dataclass.
+        key: the form's key; each widget's key is ``<key>.<field name>``, so forms of different
+            architectures keep their own values.
+        submit_label: the submit button's label.
+        disabled: draw the submit button disabled (the dataset cannot feed the model, or a job of
+            this session is still running).
+
+    Returns:
+        ``{field name: value}`` on the run where the form was submitted, else None.
+    """
+    specs = form_fields(config_class)
+    with st.form(key):
+        columns = st.columns(_COLUMNS)
+        values = {
+            spec.name: _draw_in(columns[i % _COLUMNS], spec, key=f"{key}.{spec.name}")
+            for i, spec in enumerate(specs)
+        }
+        submitted = st.form_submit_button(
+            submit_label, type="primary", disabled=disabled, key=f"{key}.submit"
+        )
+    return values if submitted else None
+
+
+def _draw_in(column: DeltaGenerator, spec: FieldSpec, *, key: str) -> Any:
+    with column:
+        return draw_field(spec, key=key)

@@ -1,0 +1,205 @@
+"""The Compare page on a tiny synthetic dataset with a popularity and an ItemKNN run.
+
+Numbers the page shows are checked against independent computations: means straight from the
+per-user parquet files, p-values from scipy's paired t-test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from recsys_core.data import store
+from recsys_core.data.protocols import custom_protocol, get_protocol
+from recsys_core.data.splits import SplitSpec
+from recsys_core.data.synthetic import generate_synthetic
+from recsys_core.experiment import train_run
+from recsys_core.registry import get_run, load_per_user_metrics
+from recsys_core.ui import state
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+PAGE = "pages/5_Compare.py"
+SIZES = {"n_users": 300, "n_items": 200, "n_interactions": 6000, "seed": 5}
+
+
+def _store_runs(path: Path, name: str, protocol_runs: list[tuple[object, str]]) -> list[str]:
+    store.write_dataset(generate_synthetic(name=name, **SIZES), path=path)
+    return [train_run(name, model, p, path=path).record.run_id for p, model in protocol_runs]
+
+
+@pytest.fixture(scope="module")
+def tiny_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """'tiny' with popularity + itemknn on one split, and a popularity run on another split."""
+    path = tmp_path_factory.mktemp("compare") / "app.duckdb"
+    split_a = custom_protocol(SplitSpec(kind="user", test=0.2, seed=1))
+    split_b = custom_protocol(SplitSpec(kind="random", test=0.2, seed=2))
+    run_ids = _store_runs(
+        path, "tiny", [(split_a, "popularity"), (split_a, "itemknn"), (split_b, "popularity")]
+    )
+    return path, run_ids
+
+
+@pytest.fixture()
+def tiny(tiny_db: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.setenv("RECSCOPE_DB", str(tiny_db[0]))
+    return tiny_db[1]
+
+
+def _page(run_ids: list[str], **session: object) -> AppTest:
+    """The Compare page, opened through the app's entrypoint, with these runs selected."""
+    at = AppTest.from_file(APP, default_timeout=120).switch_page(PAGE)
+    at.session_state[state.COMPARE_RUNS] = run_ids
+    for key, value in session.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def _frame(at: AppTest, required: set[str]) -> pd.DataFrame:
+    """The first dataframe on the page that has all ``required`` columns."""
+    for element in at.dataframe:
+        if required <= set(element.value.columns):
+            return element.value
+    raise AssertionError(f"no table with columns {sorted(required)} on the page")
+
+
+def test_metrics_table_shows_both_runs_with_intervals_and_baseline_marker(tiny: list[str]) -> None:
+    pop, knn = tiny[0], tiny[1]
+    at = _page([pop, knn], **{state.COMPARE_BASELINE: pop})
+    assert not at.exception
+    table = _frame(at, {"run", "metric", "mean", "ci_low", "ci_high", "vs_baseline"})
+    assert set(table["run"]) == {pop, knn}
+    ndcg = table[table["metric"] == "ndcg@10"].set_index("run")
+    for run_id in (pop, knn):
+        expected = load_per_user_metrics(run_id)["ndcg@10"].mean()
+        assert ndcg.loc[run_id, "mean"] == pytest.approx(expected)
+        assert ndcg.loc[run_id, "ci_low"] < ndcg.loc[run_id, "mean"] < ndcg.loc[run_id, "ci_high"]
+    assert ndcg.loc[pop, "vs_baseline"] == "baseline"
+    assert ndcg.loc[knn, "vs_baseline"] in {"▲", "▼", "="}
+    captions = [c.value for c in at.caption]
+    assert any(
+        "custom:user" in c and "every held-out interaction is relevant" in c.lower()
+        for c in captions
+    )
+    assert any("No published numbers" in c for c in captions)
+
+
+def test_paired_p_values_match_scipy_and_marker_follows_them(tiny: list[str]) -> None:
+    pop, knn = tiny[0], tiny[1]
+    at = _page([pop, knn], **{state.COMPARE_BASELINE: pop})
+    paired = _frame(at, {"run", "metric", "diff", "p_value", "marker"})
+    a = load_per_user_metrics(pop).set_index("user_idx")
+    b = load_per_user_metrics(knn).set_index("user_idx").loc[a.index]
+    for row in paired.itertuples():
+        expected = stats.ttest_rel(b[row.metric], a[row.metric]).pvalue
+        assert row.p_value == pytest.approx(expected)
+        assert row.diff == pytest.approx((b[row.metric] - a[row.metric]).mean())
+        marker = "=" if expected >= 0.05 else ("▲" if row.diff > 0 else "▼")
+        assert row.marker == marker
+
+
+def test_segment_table_covers_every_user_per_kind(tiny: list[str]) -> None:
+    pop, knn = tiny[0], tiny[1]
+    at = _page([pop, knn])
+    segments = _frame(at, {"segment_kind", "segment", "run", "n_users"})
+    assert {"activity", "gender", "age", "occupation"} <= set(segments["segment_kind"])
+    counts = segments.groupby(["segment_kind", "run"])["n_users"].sum()
+    n_users = len(load_per_user_metrics(pop))
+    assert (counts == n_users).all()
+
+
+def test_mixed_splits_warn_and_show_one_split(tiny: list[str]) -> None:
+    pop, _, other = tiny
+    at = _page([pop, other])
+    assert not at.exception
+    assert any("different splits" in w.value for w in at.warning)
+    table = _frame(at, {"run", "metric", "mean"})
+    assert set(table["run"]) == {pop}
+    at.radio(key=state.COMPARE_SPLIT).set_value(get_run(other).split_name).run()
+    assert set(_frame(at, {"run", "metric", "mean"})["run"]) == {other}
+
+
+def test_sampled_toggle_shows_both_evaluations_and_flips(tiny: list[str]) -> None:
+    pop, knn = tiny[0], tiny[1]
+    at = _page([pop, knn])
+    at.toggle(key=state.COMPARE_SAMPLED).set_value(True).run()
+    assert not at.exception
+    flips = _frame(at, {"metric", "run", "full", "sampled", "rank_full", "rank_sampled"})
+    assert {"flipped", "flipped_with"} <= set(flips.columns)
+    assert set(flips["run"]) == {pop, knn}
+    for metric, group in flips.groupby("metric"):
+        swapped = np.sign(group["full"].diff().iloc[-1]) * np.sign(group["sampled"].diff().iloc[-1])
+        assert group["flipped"].all() == bool(swapped < 0), metric
+    assert any("sampled: 100 negatives per test item" in c.value for c in at.caption)
+    assert (get_run(knn).artifact_dir / "sampled-100.parquet").is_file()
+
+
+def test_export_button_serves_a_self_contained_html_report(
+    tiny: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[bytes] = []
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def capture(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001, ANN202
+        if mimetype == "text/html":
+            served.append(path_or_data)
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
+    pop, knn = tiny[0], tiny[1]
+    at = _page([pop, knn])
+    assert not at.exception
+    assert at.get("download_button")
+    html = served[-1].decode() if isinstance(served[-1], bytes) else served[-1]
+    assert pop in html and knn in html
+    assert html.count("vegaEmbed('#chart-") == 3  # metric bars, paired differences, segments
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']?https?:", html)
+
+
+@pytest.fixture(scope="module")
+def ml100k_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A small synthetic dataset stored under the name 'ml-100k', with msr-100k runs."""
+    path = tmp_path_factory.mktemp("compare-ml100k") / "app.duckdb"
+    msr = get_protocol("msr-100k")
+    return path, _store_runs(path, "ml-100k", [(msr, "popularity"), (msr, "itemknn")])
+
+
+@pytest.fixture()
+def ml100k(
+    ml100k_db: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[str]]:
+    monkeypatch.setenv("RECSCOPE_DB", str(ml100k_db[0]))
+    yield ml100k_db[1]
+
+
+def test_published_rows_appear_for_msr100k_on_ml100k(ml100k: list[str]) -> None:
+    at = _page(ml100k)
+    assert not at.exception
+    headline = _frame(at, {"model", "source", "msr_map@10", "ndcg@10"})
+    ours = headline[headline["source"] == "this run"]
+    assert set(ours["model"]) == set(ml100k)
+    bivae = headline[headline["model"] == "BiVAE"].iloc[0]
+    assert bivae["ndcg@10"] == pytest.approx(0.475077)
+    assert "Microsoft Recommenders" in bivae["source"]
+
+
+def test_a_dataset_without_runs_points_to_the_train_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "app.duckdb"
+    monkeypatch.setenv("RECSCOPE_DB", str(path))
+    store.write_dataset(generate_synthetic(name="fresh", **SIZES), path=path)
+    at = AppTest.from_file(APP, default_timeout=120).switch_page(PAGE).run()
+    assert not at.exception
+    assert any("No runs on fresh yet" in info.value for info in at.info)
+    links = {(link.proto.label, link.proto.page) for link in at.main.get("page_link")}
+    assert ("Train a model", "Train") in links
+    assert not at.dataframe

@@ -1,0 +1,123 @@
+"""The Recommendations page: a run's top-k for a user, flags checked against the stored split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from recsys_core.data import store
+from recsys_core.data.protocols import Protocol, custom_protocol
+from recsys_core.data.splits import SplitSpec
+from recsys_core.data.synthetic import generate_synthetic
+from recsys_core.experiment import train_run
+from recsys_core.ui import state
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "pages/4_Recommendations.py"
+DATASET = "tiny"
+
+
+@dataclass(frozen=True)
+class Setup:
+    db: Path
+    run_id: str
+    protocol: Protocol
+    test_rows: pd.DataFrame  # user_id, item_id, rating of the split's test part
+    evaluated_ids: list[str]  # raw ids of users with a relevant test row, in index order
+
+
+@pytest.fixture()
+def trained(app_db: Path) -> Setup:
+    frames = generate_synthetic(name=DATASET, n_users=300, n_items=200, n_interactions=6000)
+    store.write_dataset(frames, path=app_db)
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.25, seed=3), relevant_min_rating=4.0)
+    result = train_run(DATASET, "itemknn", protocol, path=app_db)
+    dataset = store.load_dataset(DATASET, path=app_db)
+    _, parts = store.load_split(DATASET, protocol.split_name, path=app_db)
+    rows = dataset.interactions.set_index("row_id").loc[parts["test"]]
+    test_rows = pd.DataFrame(
+        {
+            "user_id": dataset.users["user_id"].to_numpy()[rows["user_idx"]],
+            "item_id": dataset.items["item_id"].to_numpy()[rows["item_idx"]],
+            "rating": rows["rating"].to_numpy(),
+        }
+    )
+    users = sorted(set(test_rows.loc[test_rows["rating"] >= 4.0, "user_id"]))
+    return Setup(app_db, result.record.run_id, protocol, test_rows, users)
+
+
+def _open(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120).switch_page(PAGE)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _list(at: AppTest) -> pd.DataFrame:
+    return at.dataframe[0].value
+
+
+def test_default_user_gets_k_rows_with_flags_from_the_split(trained: Setup) -> None:
+    at = _open()
+    user = at.selectbox(key=state.RECS_USER).value
+    assert user == trained.evaluated_ids[0]
+    assert at.selectbox(key=state.RECS_USER).options == trained.evaluated_ids
+    table = _list(at)
+    assert len(table) == trained.protocol.k
+    assert table["rank"].tolist() == list(range(1, trained.protocol.k + 1))
+    mine = trained.test_rows[trained.test_rows["user_id"] == user]
+    assert table["in_test"].tolist() == table["item_id"].isin(set(mine["item_id"])).tolist()
+    relevant = set(mine.loc[mine["rating"] >= 4.0, "item_id"])
+    assert table["relevant"].tolist() == table["item_id"].isin(relevant).tolist()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[f"Hits in the top {trained.protocol.k}"] == str(
+        len(set(table["item_id"]) & relevant)
+    )
+    assert metrics["Held-out test items"] == str(mine["item_id"].nunique())
+    assert metrics["Relevant test items"] == str(len(relevant))
+    assert at.query_params["user"] == user
+
+
+def test_changing_the_user_changes_the_list_and_the_url(trained: Setup) -> None:
+    at = _open()
+    first = _list(at)
+    other = trained.evaluated_ids[5]
+    at.selectbox(key=state.RECS_USER).set_value(other).run()
+    assert not at.exception
+    second = _list(at)
+    assert second["item_id"].tolist() != first["item_id"].tolist()
+    mine = trained.test_rows[trained.test_rows["user_id"] == other]
+    assert second["in_test"].tolist() == second["item_id"].isin(set(mine["item_id"])).tolist()
+    assert at.query_params["user"] == other
+
+
+def test_user_in_the_url_is_selected(trained: Setup) -> None:
+    wanted = trained.evaluated_ids[7]
+    at = _open({"user": wanted, "run": trained.run_id})
+    assert at.selectbox(key=state.RECS_USER).value == wanted
+    assert any(wanted in s.value for s in at.subheader)
+
+
+def test_unknown_user_in_the_url_falls_back_to_the_first(trained: Setup) -> None:
+    at = _open({"user": "nobody"})
+    assert at.selectbox(key=state.RECS_USER).value == trained.evaluated_ids[0]
+
+
+def test_list_length_follows_k(trained: Setup) -> None:
+    at = _open()
+    at.number_input[0].set_value(4).run()
+    assert not at.exception
+    assert len(_list(at)) == 4
+    specs = [chart.proto.spec for chart in at.get("vega_lite_chart")]
+    assert any("top-4 list" in spec for spec in specs)
+
+
+def test_no_runs_shows_where_to_train(app_db: Path) -> None:
+    at = _open()
+    assert any("No runs" in info.value for info in at.info)

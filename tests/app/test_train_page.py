@@ -1,0 +1,234 @@
+"""The Train page: forms from the registry of architectures, background training with a live
+curve and cancel, and saved runs (inspect, delete), on a tiny synthetic dataset.
+
+The page is opened through app.py (``switch_page``) so that its links to other pages resolve.
+Jobs run in real background threads; the tests rerun the page until the job has finished.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from recsys_core import jobs
+from recsys_core.config import param
+from recsys_core.data import store
+from recsys_core.data.protocols import custom_protocol
+from recsys_core.data.splits import SplitSpec
+from recsys_core.data.synthetic import generate_synthetic
+from recsys_core.experiment import train_run
+from recsys_core.models import base
+from recsys_core.models.retrieval.popularity import Popularity, PopularityConfig
+from recsys_core.registry import runs
+from recsys_core.ui import state
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "pages/2_Train.py"
+SIZES = {"n_users": 300, "n_items": 200, "n_interactions": 6000, "seed": 5}
+WAIT_S = 90.0
+
+
+@pytest.fixture()
+def synthetic_db(app_db: Path) -> Path:
+    store.write_dataset(generate_synthetic(**SIZES), path=app_db)
+    return app_db
+
+
+def _open() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page(PAGE).run()
+    _assert_ok(at)
+    return at
+
+
+def _assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _job(at: AppTest) -> jobs.TrainingJob:
+    job = jobs.get_job(at.session_state[state.TRAIN_JOB])
+    assert job is not None
+    return job
+
+
+def _rerun_until_finished(at: AppTest) -> jobs.JobSnapshot:
+    """Rerun the page (as its polling fragment would) until this session's job has finished."""
+    job = _job(at)
+    deadline = time.monotonic() + WAIT_S
+    while not job.finished:
+        assert time.monotonic() < deadline, f"job still {job.snapshot().status} after {WAIT_S} s"
+        time.sleep(0.25)
+        at.run()
+        _assert_ok(at)
+    at.run()
+    _assert_ok(at)
+    return job.snapshot()
+
+
+def _chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(chart.proto.spec)["title"] for chart in at.get("vega_lite_chart")]
+
+
+def _texts(elements: object) -> str:
+    return "\n".join(e.value for e in elements)  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_train_bpr_with_a_custom_split_saves_the_chosen_hyperparameters(
+    synthetic_db: Path,
+) -> None:
+    at = _open()
+    at.selectbox(key=state.TRAIN_MODEL).set_value("bpr").run()
+    assert at.query_params["model"] == "bpr"  # the choice is shareable by URL
+    at.selectbox(key=state.TRAIN_PROTOCOL).set_value("custom split").run()
+    at.number_input(key=f"{state.TRAIN_SPLIT}.valid").set_value(0.1).run()
+    _assert_ok(at)
+    form = f"{state.TRAIN_FORM}.bpr"
+    at.number_input(key=f"{form}.n_epochs").set_value(3)
+    at.number_input(key=f"{form}.dim").set_value(16)
+    at.button(key=f"{form}.submit").click().run()
+    _assert_ok(at)
+    snap = _rerun_until_finished(at)
+    assert snap.status == "complete", snap.error
+
+    (record,) = runs.list_runs("synthetic", path=synthetic_db)
+    assert record.run_id == snap.run_id
+    assert record.config["model"]["n_epochs"] == 3 and record.config["model"]["dim"] == 16
+    assert record.protocol["split"] == {"kind": "user", "test": 0.2, "valid": 0.1, "seed": 42}
+    assert record.run_id in _texts(at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["nDCG@10"] == f"{record.metrics['ndcg@10']:.4f}"
+    assert metrics["Recall@10"] == f"{record.metrics['recall@10']:.4f}"
+    assert metrics["Train time"] == f"{record.train_seconds:.1f} s"
+    title = "Training curve of bpr on synthetic: loss and validation metrics per epoch"
+    assert title in _chart_titles(at)
+    links = {link.proto.page_script_hash != "" for link in at.get("page_link")}
+    assert links == {True} and len(at.get("page_link")) >= 2
+    assert at.selectbox(key=state.RUN).value == record.run_id  # listed under Saved runs
+
+
+@pytest.mark.slow
+def test_cancel_from_the_page_stops_training_and_saves_nothing(synthetic_db: Path) -> None:
+    at = _open()
+    at.selectbox(key=state.TRAIN_MODEL).set_value("bpr").run()
+    form = f"{state.TRAIN_FORM}.bpr"
+    at.number_input(key=f"{form}.n_epochs").set_value(10_000)
+    at.number_input(key=f"{form}.dim").set_value(8)
+    at.button(key=f"{form}.submit").click().run()
+    job = _job(at)
+    deadline = time.monotonic() + WAIT_S
+    while job.snapshot().epoch < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    at.run()
+    _assert_ok(at)
+    (progress,) = at.get("progress")
+    assert "of 10000" in progress.proto.text
+    assert at.button(key=f"{form}.submit").disabled  # one job at a time per session
+    at.button(key=state.TRAIN_CANCEL).click().run()
+    assert job.snapshot().cancel_requested
+    snap = _rerun_until_finished(at)
+    assert snap.status == "cancelled" and snap.epoch < 10_000
+    assert "cancelled" in _texts(at.warning)
+    assert runs.list_runs("synthetic", path=synthetic_db) == []
+    (failed,) = runs.list_runs("synthetic", include_incomplete=True, path=synthetic_db)
+    assert failed.status == "failed"
+    assert any("No saved runs" in info.value for info in at.info)
+
+
+@dataclass(frozen=True)
+class ThrowawayConfig(PopularityConfig):
+    boost: float = param(0.5, "A float option.", min=0.0, max=2.0)
+    depth: int = param(3, "An int option.", min=1, max=9)
+    flavour: str = param("plain", "A choice.", choices=("plain", "spicy"))
+    verbose: bool = param(False, "A flag.")
+    note: str = param("", "Free text.")
+
+
+class Throwaway(Popularity):
+    """A popularity model with one option of every kind, registered by a test only."""
+
+    name = "throwaway-test"
+    label = "Throwaway (test)"
+    config_class = ThrowawayConfig
+
+
+def test_a_newly_registered_architecture_gets_its_form_by_registration_alone(
+    synthetic_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(base._REGISTRY, Throwaway.name, Throwaway)
+    at = _open()
+    assert "Throwaway (test) (throwaway-test)" in at.selectbox(key=state.TRAIN_MODEL).options
+    at.selectbox(key=state.TRAIN_MODEL).set_value(Throwaway.name).run()
+    _assert_ok(at)
+    form = f"{state.TRAIN_FORM}.{Throwaway.name}"
+    boost = at.number_input(key=f"{form}.boost")
+    assert (boost.value, boost.min, boost.max, boost.help) == (0.5, 0.0, 2.0, "A float option.")
+    assert at.number_input(key=f"{form}.depth").value == 3
+    assert at.selectbox(key=f"{form}.flavour").options == ["plain", "spicy"]
+    assert at.checkbox(key=f"{form}.verbose").value is False
+    assert at.text_input(key=f"{form}.note").value == ""
+    assert at.number_input(key=f"{form}.seed").value == 42
+    at.selectbox(key=f"{form}.flavour").set_value("spicy")
+    at.number_input(key=f"{form}.depth").set_value(7)
+    at.checkbox(key=f"{form}.verbose").check()
+    at.button(key=f"{form}.submit").click().run()
+    assert _rerun_until_finished(at).status == "complete"
+    (record,) = runs.list_runs("synthetic", path=synthetic_db)
+    expected = dataclasses.asdict(ThrowawayConfig(flavour="spicy", depth=7, verbose=True))
+    assert record.model == Throwaway.name and record.config["model"] == expected
+    assert "reports no per-epoch loss" in _texts(at.caption)
+
+
+def test_a_failing_job_shows_its_error(synthetic_db: Path) -> None:
+    at = _open()
+    at.selectbox(key=state.TRAIN_MODEL).set_value("precomputed").run()
+    at.button(key=f"{state.TRAIN_FORM}.precomputed.submit").click().run()
+    assert _rerun_until_finished(at).status == "failed"
+    assert "precomputed needs source" in _texts(at.error)
+
+
+def test_architectures_the_dataset_cannot_feed_are_explained_and_not_trainable(
+    app_db: Path,
+) -> None:
+    frames = generate_synthetic(**SIZES)
+    frames.interactions["rating"] = math.nan
+    store.write_dataset(frames, path=app_db)
+    at = _open()
+    at.selectbox(key=state.TRAIN_MODEL).set_value("mf").run()
+    _assert_ok(at)
+    assert "lacks ratings" in _texts(at.warning)
+    assert at.button(key=f"{state.TRAIN_FORM}.mf.submit").disabled
+    table = next(df.value for df in at.dataframe if "available" in df.value.columns)
+    rows = table.set_index("name")
+    assert not rows.at["mf", "available"] and rows.at["bpr", "available"]
+
+
+def test_a_saved_run_shows_config_protocol_metrics_and_history_then_is_deleted(
+    synthetic_db: Path,
+) -> None:
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, valid=0.1, seed=1))
+    overrides = {"n_epochs": 2, "dim": 8}
+    record = train_run("synthetic", "bpr", protocol, overrides=overrides, path=synthetic_db).record
+    at = _open()
+    assert at.selectbox(key=state.RUN).value == record.run_id
+    shown = [json.loads(element.proto.body) for element in at.json]
+    assert record.config["model"] in shown and record.protocol in shown
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["MAP@10"] == f"{record.metrics['map@10']:.4f}"
+    assert "Training curve of bpr on synthetic" in " ".join(_chart_titles(at))
+    assert at.button(key=state.TRAIN_DELETE).disabled  # confirmation first
+    at.checkbox(key=state.TRAIN_DELETE_CONFIRM).check().run()
+    at.button(key=state.TRAIN_DELETE).click().run()
+    _assert_ok(at)
+    assert runs.list_runs(include_incomplete=True, path=synthetic_db) == []
+    assert not record.artifact_dir.exists()
+    assert f"Deleted run {record.run_id}." in _texts(at.success)
+    assert any("No saved runs" in info.value for info in at.info)

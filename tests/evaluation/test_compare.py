@@ -1,0 +1,244 @@
+"""Comparison tables checked against hand computations, pandas group-bys and scipy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from recsys_core.data import store
+from recsys_core.data.protocols import custom_protocol
+from recsys_core.data.splits import SplitSpec
+from recsys_core.data.synthetic import generate_synthetic
+from recsys_core.errors import DataError
+from recsys_core.evaluation import compare
+from recsys_core.evaluation.intervals import bootstrap_ci
+from recsys_core.evaluation.protocol import evaluate_model
+from recsys_core.experiment import prepare_split, train_run
+from recsys_core.registry import get_run, load_run_model
+from recsys_core.registry.runs import RunRecord
+
+
+def _frame(users: list[int], **metrics: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"user_idx": users, **metrics})
+
+
+def _record(run_id: str, split_name: str) -> RunRecord:
+    return RunRecord(
+        run_id=run_id,
+        dataset="d",
+        split_name=split_name,
+        model="popularity",
+        config={},
+        seed=0,
+        status="complete",
+        metrics={},
+        train_seconds=1.0,
+        created_at=datetime(2026, 1, 1),
+        finished_at=None,
+        artifact_dir=Path("/nonexistent"),
+    )
+
+
+def test_split_groups_keep_selection_order() -> None:
+    records = [_record("a", "s1"), _record("b", "s2"), _record("c", "s1")]
+    assert compare.split_groups(records) == {"s1": ["a", "c"], "s2": ["b"]}
+
+
+def test_metric_names_parse_select_and_split_catalogue() -> None:
+    assert compare.parse_metric("msr_map@10") == ("msr_map", 10)
+    with pytest.raises(DataError, match="family@k"):
+        compare.parse_metric("rmse")
+    stored = {"ndcg@10": 0.3, "coverage@10": 0.5, "gini@5": 0.9, "rmse": 1.0, "sampled_ndcg@10": 1}
+    catalogue = compare.catalogue_metrics(stored)
+    assert catalogue == {"coverage@10": 0.5, "gini@5": 0.9}
+    frame = _frame([0], **{"ndcg@5": [1.0], "ndcg@10": [1.0], "recall@10": [1.0]})
+    available = compare.available_metrics(frame, catalogue)
+    assert available == ["ndcg@5", "ndcg@10", "recall@10", "coverage@10", "gini@5"]
+    assert compare.select_metrics(available, ["ndcg", "coverage"], [10]) == [
+        "ndcg@10",
+        "coverage@10",
+    ]
+
+
+def test_metrics_table_means_intervals_and_catalogue_rows() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.random(50)
+    b = rng.random(40)
+    per_user = {
+        "run-b": _frame(list(range(40)), **{"ndcg@10": b}),
+        "run-a": _frame(list(range(50)), **{"ndcg@10": a}),
+    }
+    table = compare.metrics_table(
+        per_user,
+        ["ndcg@10", "coverage@10"],
+        catalogue={"run-a": {"coverage@10": 0.25}, "run-b": {"coverage@10": 0.5}},
+    )
+    assert table["run"].tolist() == ["run-b", "run-b", "run-a", "run-a"]
+    row = table[(table["run"] == "run-a") & (table["metric"] == "ndcg@10")].iloc[0]
+    assert row["mean"] == pytest.approx(a.mean())
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(bootstrap_ci(a))
+    assert (row["family"], row["k"], row["n_users"], row["protocol"]) == (
+        "ndcg",
+        10,
+        50,
+        "full ranking",
+    )
+    coverage = table[(table["run"] == "run-b") & (table["metric"] == "coverage@10")].iloc[0]
+    assert coverage["mean"] == 0.5 and np.isnan(coverage["ci_low"])
+
+
+def test_metrics_table_labels_sampled_numbers_and_rejects_missing_metrics() -> None:
+    per_user = {"r": _frame([0, 1], **{"hit_rate@10": [1.0, 0.0]})}
+    table = compare.metrics_table(per_user, ["hit_rate@10"], mode="sampled", n_negatives=50)
+    assert table["protocol"].tolist() == ["sampled: 50 negatives per test item"]
+    with pytest.raises(DataError, match="has no recall@10"):
+        compare.metrics_table(per_user, ["recall@10"])
+
+
+def test_paired_table_aligns_users_and_matches_scipy() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.random(60)
+    better = np.clip(base + 0.2 + 0.05 * rng.standard_normal(60), 0, None)
+    worse = base - 0.2
+    noisy = base + 0.01 * rng.standard_normal(60)
+    users = np.arange(60)
+    order = rng.permutation(60)  # the same users in another row order
+    per_user = {
+        "base": _frame(list(users), m=base),
+        "better": _frame(list(users[order]), m=better[order]),
+        "worse": _frame(list(users), m=worse),
+        "noisy": _frame(list(users), m=noisy),
+        "same": _frame(list(users), m=base),
+    }
+    paired = compare.paired_table(per_user, "base", ["m"]).set_index("run")
+    assert paired.loc["better", "p_value"] == pytest.approx(stats.ttest_rel(better, base).pvalue)
+    assert paired.loc["better", "diff"] == pytest.approx((better - base).mean())
+    assert paired.loc["noisy", "p_value"] == pytest.approx(stats.ttest_rel(noisy, base).pvalue)
+    assert paired.loc["same", "p_value"] == 1.0
+    markers = paired["marker"].to_dict()
+    assert (markers["better"], markers["worse"], markers["same"]) == ("▲", "▼", "=")
+    assert (paired["n_users"] == 60).all() and (paired["n_unshared"] == 0).all()
+
+
+def test_paired_table_counts_unshared_users_and_needs_a_known_baseline() -> None:
+    per_user = {
+        "a": _frame([0, 1, 2, 3], m=[0.0, 1.0, 0.0, 1.0]),
+        "b": _frame([1, 2, 3, 4, 5], m=[1.0, 1.0, 1.0, 0.0, 0.0]),
+    }
+    row = compare.paired_table(per_user, "a", ["m"]).iloc[0]
+    assert (row["n_users"], row["n_unshared"]) == (3, 3)
+    assert row["diff"] == pytest.approx(1 / 3)
+    with pytest.raises(DataError, match="baseline"):
+        compare.paired_table(per_user, "c", ["m"])
+    with pytest.raises(DataError, match="share no evaluated user"):
+        compare.paired_table({"a": _frame([0], m=[1.0]), "b": _frame([1], m=[1.0])}, "a", ["m"])
+
+
+def test_with_markers_marks_baseline_and_untested_rows() -> None:
+    table = pd.DataFrame({"run": ["a", "b", "b"], "metric": ["m", "m", "coverage@10"]})
+    paired = pd.DataFrame({"run": ["b"], "metric": ["m"], "marker": ["▼"]})
+    assert compare.with_markers(table, paired, "a")["vs_baseline"].tolist() == ["baseline", "▼", ""]
+
+
+def test_segments_table_means_match_a_group_by() -> None:
+    users = list(range(8))
+    values = [0.0, 1.0, 0.5, 0.5, 1.0, 1.0, 0.0, 0.25]
+    per_user = {"r": _frame(users, **{"ndcg@10": values})}
+    user_counts = np.array([1, 1, 2, 2, 5, 5, 9, 9, 100])  # user 8 is not evaluated
+    users_frame = pd.DataFrame(
+        {"gender": ["F", "M"] * 4 + ["F"], "age": [20] * 9, "occupation": [None] * 9},
+        index=pd.RangeIndex(9, name="user_idx"),
+    )
+    table = compare.segments_table(per_user, ["ndcg@10"], user_counts, users_frame, n_bins=2)
+    assert set(table["segment_kind"]) == {"activity", "gender", "age"}  # occupation is all missing
+    gender = table[table["segment_kind"] == "gender"].set_index("segment")
+    frame = pd.DataFrame({"g": ["F", "M"] * 4, "v": values})
+    assert gender["ndcg@10"].to_dict() == pytest.approx(frame.groupby("g")["v"].mean().to_dict())
+    activity = table[table["segment_kind"] == "activity"]
+    assert activity["segment"].tolist() == ["1–2 interactions", "3–9 interactions"]
+    assert activity["ndcg@10"].tolist() == pytest.approx([np.mean(values[:4]), np.mean(values[4:])])
+    assert (table["run"] == "r").all()
+
+
+def test_order_flips_names_exactly_the_pairs_that_swap() -> None:
+    full = pd.DataFrame(
+        {"metric": ["ndcg@10"] * 3, "run": ["a", "b", "c"], "mean": [0.30, 0.20, 0.10]}
+    )
+    sampled = pd.DataFrame(
+        {"metric": ["ndcg@10"] * 3, "run": ["a", "b", "c"], "mean": [0.70, 0.80, 0.50]}
+    )
+    flips = compare.order_flips(full, sampled).set_index("run")
+    assert flips["rank_full"].to_dict() == {"a": 1, "b": 2, "c": 3}
+    assert flips["rank_sampled"].to_dict() == {"a": 2, "b": 1, "c": 3}
+    assert flips["flipped_with"].to_dict() == {"a": "b", "b": "a", "c": ""}
+    assert flips["flipped"].to_dict() == {"a": True, "b": True, "c": False}
+
+
+def test_order_flips_ignore_ties_and_metrics_missing_on_one_side() -> None:
+    full = pd.DataFrame(
+        {"metric": ["m", "m", "x", "x"], "run": ["a", "b", "a", "b"], "mean": [0.2, 0.2, 1, 2]}
+    )
+    sampled = pd.DataFrame({"metric": ["m", "m"], "run": ["a", "b"], "mean": [0.1, 0.9]})
+    flips = compare.order_flips(full, sampled)
+    assert flips["metric"].unique().tolist() == ["m"]
+    assert not flips["flipped"].any()
+
+
+def test_headline_with_references_lines_up_metric_columns() -> None:
+    table = pd.DataFrame(
+        {
+            "run": ["r1", "r1", "r2"],
+            "metric": ["ndcg@10", "recall@10", "ndcg@10"],
+            "mean": [0.4, 0.2, 0.3],
+        }
+    )
+    ours = compare.headline_table(table, ["ndcg@10", "recall@10"], source="this run")
+    assert ours.columns.tolist() == ["model", "source", "ndcg@10", "recall@10"]
+    references = pd.DataFrame(
+        {"model": ["BPR"], "source": ["paper"], "recall@10": [0.5], "mrr@10": [0.1]}
+    )
+    both = compare.with_references(ours, references)
+    assert both["model"].tolist() == ["r1", "r2", "BPR"]
+    assert both.columns.tolist() == ["model", "source", "ndcg@10", "recall@10"]
+    assert np.isnan(both.loc[1, "recall@10"]) and np.isnan(both.loc[2, "ndcg@10"])
+    assert both.loc[2, "recall@10"] == 0.5
+    assert compare.with_references(ours, references.iloc[0:0]) is ours
+
+
+def test_sampled_per_user_matches_evaluate_model_and_is_cached(tmp_path: Path) -> None:
+    path = tmp_path / "db.duckdb"
+    store.write_dataset(
+        generate_synthetic(name="tiny", n_users=120, n_items=80, n_interactions=2000, seed=2),
+        path=path,
+    )
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=4))
+    run_id = train_run("tiny", "popularity", protocol, ks=(5, 10), path=path).record.run_id
+    frame = compare.sampled_per_user(run_id, 30, path=path)
+    _, split = prepare_split("tiny", protocol, path=path)
+    expected = evaluate_model(
+        load_run_model(run_id, path=path),
+        split,
+        protocol,
+        ks=(5, 10),
+        sampled_negatives=30,
+        seed=protocol.split.seed,
+    ).sampled.to_frame()
+    pd.testing.assert_frame_equal(frame, expected)
+    cached = get_run(run_id, path=path).artifact_dir / "sampled-30.parquet"
+    stamp = cached.stat().st_mtime_ns
+    pd.testing.assert_frame_equal(compare.sampled_per_user(run_id, 30, path=path), expected)
+    assert cached.stat().st_mtime_ns == stamp
+    assert not [p for p in cached.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_protocol_caption_names_protocol_relevance_and_evaluation() -> None:
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=1), relevant_min_rating=4)
+    caption = compare.protocol_caption(protocol, "sampled: 100 negatives per test item")
+    assert caption.startswith("Protocol custom:user test=0.2 valid=0 seed=1: custom split")
+    assert "Held-out interactions rated ≥ 4 are relevant." in caption
+    assert caption.endswith("Evaluation: sampled: 100 negatives per test item.")
