@@ -8,9 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from recsys_core import jobs
-from recsys_core.data.protocols import PROTOCOLS, Protocol
+from recsys_core.data.protocols import PROTOCOLS, Protocol, resolve_protocol
 from recsys_core.data.splits import SPLIT_KINDS, SplitSpec
 from recsys_core.errors import ConfigError
+from recsys_core.models import capabilities as model_capabilities
 from recsys_core.models import get_model_class
 from recsys_core.registry import delete_run
 from recsys_core.ui import cache, state
@@ -72,7 +73,7 @@ def choose_protocol() -> Protocol | None:
     )
     try:
         if choice != CUSTOM:
-            protocol = jobs.training_protocol(choice, None, k=int(k))
+            protocol = resolve_protocol(choice, None, k=int(k))
         else:
             kind_col, test_col, valid_col, seed_col = st.columns(4)
             default = SplitSpec()
@@ -100,7 +101,7 @@ def choose_protocol() -> Protocol | None:
                     )
                 ),
             )
-            protocol = jobs.training_protocol(None, split, k=int(k))
+            protocol = resolve_protocol(None, split, k=int(k))
     except ConfigError as exc:
         st.error(str(exc))
         return None
@@ -164,8 +165,8 @@ st.caption(
     "Fit any registered architecture on the dataset in use; the run lands in the run registry "
     "with its config, weights, metrics and training curve."
 )
-capabilities = jobs.dataset_capabilities(cache.dataset(dataset_name))
-architectures = jobs.architecture_table(capabilities)
+capabilities = model_capabilities.dataset_capabilities(cache.dataset(dataset_name))
+architectures = model_capabilities.architecture_table(capabilities)
 job = jobs.get_job(st.session_state.get(state.TRAIN_JOB))
 job_running = job is not None and not job.finished
 

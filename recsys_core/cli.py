@@ -272,22 +272,17 @@ def _datasets_delete(args: argparse.Namespace) -> None:
 
 # --- training and evaluation --------------------------------------------------------------------
 def _protocol(args: argparse.Namespace) -> Any:
-    from recsys_core.data.protocols import custom_protocol, get_protocol
+    from recsys_core.data.protocols import resolve_protocol
     from recsys_core.data.splits import parse_split_spec
 
-    if args.split:
-        return custom_protocol(parse_split_spec(args.split), k=args.k)
-    from dataclasses import replace
-
-    return replace(get_protocol(args.protocol or "msr-100k"), k=args.k)
+    split = parse_split_spec(args.split) if args.split else None
+    return resolve_protocol(args.protocol or "msr-100k", split, k=args.k)
 
 
 def _train(args: argparse.Namespace) -> None:
     from recsys_core.experiment import test_user_recommendations, train_run
     from recsys_core.models import EpochReport
 
-    if args.k < 1:
-        raise ConfigError(f"--k must be at least 1, got {args.k}")
     overrides: dict[str, Any] = _parse_sets(args.set)
     if args.seed is not None:
         overrides["seed"] = args.seed

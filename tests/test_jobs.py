@@ -18,11 +18,11 @@ from recsys_core import jobs
 from recsys_core.config import param
 from recsys_core.data import store
 from recsys_core.data.dataset import Dataset, TrainSplit
-from recsys_core.data.protocols import PROTOCOLS, custom_protocol
+from recsys_core.data.protocols import PROTOCOLS, custom_protocol, resolve_protocol
 from recsys_core.data.splits import SplitSpec
 from recsys_core.data.synthetic import generate_synthetic
 from recsys_core.errors import ConfigError
-from recsys_core.models import base
+from recsys_core.models import base, capabilities
 from recsys_core.models.base import Callback, EpochReport, notify
 from recsys_core.models.retrieval.popularity import Popularity, PopularityConfig
 from recsys_core.registry import runs
@@ -196,17 +196,17 @@ def test_the_database_path_is_fixed_when_the_job_starts(
 
 # --- protocol and request ----------------------------------------------------------------------
 def test_training_protocol_applies_k_to_presets_and_custom_splits() -> None:
-    preset = jobs.training_protocol("msr-100k", None, k=20)
+    preset = resolve_protocol("msr-100k", None, k=20)
     assert preset.split == PROTOCOLS["msr-100k"].split and preset.k == 20
     assert preset.split_name == "msr-100k"
-    custom = jobs.training_protocol("msr-100k", SPLIT, k=5)
+    custom = resolve_protocol("msr-100k", SPLIT, k=5)
     assert custom.name == f"custom:{SPLIT.label}" and custom.split == SPLIT and custom.k == 5
     with pytest.raises(ConfigError, match="k must be at least 1"):
-        jobs.training_protocol("msr-100k", None, k=0)
+        resolve_protocol("msr-100k", None, k=0)
     with pytest.raises(ConfigError, match="choose a protocol"):
-        jobs.training_protocol(None, None, k=10)
+        resolve_protocol(None, None, k=10)
     with pytest.raises(ConfigError, match="unknown protocol"):
-        jobs.training_protocol("nope", None, k=10)
+        resolve_protocol("nope", None, k=10)
 
 
 def test_request_evaluates_the_headline_10_and_k() -> None:
@@ -236,8 +236,8 @@ def _bare_dataset() -> Dataset:
 
 
 def test_capabilities_of_a_bare_dataset_and_of_the_synthetic_catalogue(db: Path) -> None:
-    assert jobs.dataset_capabilities(_bare_dataset()) == {"ids"}
-    rich = jobs.dataset_capabilities(store.load_dataset("synthetic", path=db))
+    assert capabilities.dataset_capabilities(_bare_dataset()) == {"ids"}
+    rich = capabilities.dataset_capabilities(store.load_dataset("synthetic", path=db))
     assert rich == {
         "ids",
         "ratings",
@@ -250,8 +250,8 @@ def test_capabilities_of_a_bare_dataset_and_of_the_synthetic_catalogue(db: Path)
 
 
 def test_architecture_table_explains_what_a_bare_dataset_lacks() -> None:
-    table = jobs.architecture_table(jobs.dataset_capabilities(_bare_dataset()))
-    assert tuple(table.columns) == jobs.ARCHITECTURE_COLUMNS
+    table = capabilities.architecture_table(capabilities.dataset_capabilities(_bare_dataset()))
+    assert tuple(table.columns) == capabilities.ARCHITECTURE_COLUMNS
     assert table["name"].tolist() == base.list_models()
     rows = table.set_index("name")
     assert not rows.at["mf", "available"] and rows.at["mf", "missing"].startswith("ratings:")
@@ -260,7 +260,7 @@ def test_architecture_table_explains_what_a_bare_dataset_lacks() -> None:
     assert rows.at["content", "requires"] == "ids, item_text"
     assert rows.at["popularity", "available"] and rows.at["popularity", "missing"] == ""
     assert rows.at["bpr", "label"] == "BPR-MF" and rows.at["bpr", "stage"] == "retrieval"
-    full = jobs.architecture_table(frozenset(jobs.REQUIREMENT_HELP))
+    full = capabilities.architecture_table(frozenset(capabilities.REQUIREMENT_HELP))
     assert full["available"].all()
 
 
@@ -270,5 +270,5 @@ def test_missing_requirements_names_unknown_needs(monkeypatch: pytest.MonkeyPatc
         requires = frozenset({"ids", "graph"})
 
     monkeypatch.setitem(base._REGISTRY, NeedsGraph.name, NeedsGraph)
-    (reason,) = jobs.missing_requirements(NeedsGraph.name, frozenset({"ids"}))
+    (reason,) = capabilities.missing_requirements(NeedsGraph.name, frozenset({"ids"}))
     assert reason.startswith("graph:") and "no RecScope dataset provides" in reason

@@ -171,3 +171,23 @@ def k_core(frame: pd.DataFrame, core: int) -> pd.DataFrame:
 def protocol_parts(interactions: pd.DataFrame, protocol: Protocol) -> Parts:
     """Filter then split a dataset's interactions under ``protocol``."""
     return split_rows(filter_rows(interactions, protocol), protocol.split)
+
+
+def resolve_protocol(preset: str | None, split: SplitSpec | None, *, k: int) -> Protocol:
+    """The protocol a run is evaluated under: a named preset or a custom split, with list length k.
+
+    Args:
+        preset: a key of ``PROTOCOLS``; ignored when ``split`` is given.
+        split: a custom split (no filters, every held-out row relevant).
+        k: list length of the run's headline metrics.
+
+    Raises:
+        ConfigError: no preset and no split, an unknown preset, or k < 1.
+    """
+    if k < 1:
+        raise ConfigError(f"k must be at least 1, got {k}")
+    if split is not None:
+        return custom_protocol(split, k=k)
+    if preset is None:
+        raise ConfigError("choose a protocol preset or give a custom split")
+    return replace(get_protocol(preset), k=k)
