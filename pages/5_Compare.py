@@ -10,8 +10,8 @@ from datetime import datetime
 
 import streamlit as st
 
+from recsys_core.data.protocols import protocol_from_dict
 from recsys_core.evaluation import compare, published
-from recsys_core.inspection import protocol_from_dict
 from recsys_core.reports import ReportSection, ReportTable, render_report
 from recsys_core.ui import cache, state
 from recsys_core.ui.charts import compare as charts

@@ -7,19 +7,17 @@ here exactly what they meant when the run was evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from recsys_core.data.dataset import Dataset
-from recsys_core.data.protocols import Protocol
-from recsys_core.data.splits import SplitData, SplitSpec
-from recsys_core.errors import ConfigError, DataError
+from recsys_core.data.protocols import Protocol, protocol_from_dict
+from recsys_core.data.splits import SplitData
+from recsys_core.errors import DataError
 from recsys_core.evaluation.protocol import evaluated_users, relevance_matrix
 from recsys_core.experiment import prepare_split
 from recsys_core.models.base import Recommender
@@ -27,17 +25,6 @@ from recsys_core.registry import get_run
 from recsys_core.types import FloatArray, IntArray
 
 #: Keys of ``Protocol.to_dict()``; ``name`` and ``split`` are required, the rest have defaults.
-PROTOCOL_KEYS: tuple[str, ...] = (
-    "name",
-    "description",
-    "split",
-    "min_rating",
-    "drop_ratings",
-    "core",
-    "relevant_min_rating",
-    "k",
-)
-_SPLIT_KEYS = frozenset({"kind", "test", "valid", "seed"})
 #: Columns of ``user_history``.
 HISTORY_COLUMNS: tuple[str, ...] = ("item_id", "title", "genres", "rating", "time")
 #: Columns of ``recommendation_table``.
@@ -50,43 +37,6 @@ LIST_COLUMNS: tuple[str, ...] = (
     "in_test",
     "relevant",
 )
-
-
-def protocol_from_dict(values: Mapping[str, Any]) -> Protocol:
-    """Rebuild the protocol a run stored (the output of ``Protocol.to_dict()``).
-
-    The stored dict is used as is, never looked up by name: a preset run with another ``k`` keeps
-    its ``k``.
-
-    Raises:
-        ConfigError: unknown keys, a missing ``name``/``split``, or an invalid split.
-    """
-    unknown = sorted(set(values) - set(PROTOCOL_KEYS))
-    missing = [key for key in ("name", "split") if key not in values]
-    if unknown or missing:
-        problem = f"unknown key(s) {unknown}" if unknown else f"missing key(s) {missing}"
-        raise ConfigError(
-            f"stored protocol has {problem}; expected the keys {list(PROTOCOL_KEYS)} written by "
-            "Protocol.to_dict(): retrain the run with this version of RecScope"
-        )
-    split = values["split"]
-    if not isinstance(split, Mapping) or not set(split) <= _SPLIT_KEYS:
-        raise ConfigError(
-            f"stored protocol split {split!r} is not a dict of {sorted(_SPLIT_KEYS)}; retrain the "
-            "run with this version of RecScope"
-        )
-    min_rating = values.get("min_rating")
-    relevant = values.get("relevant_min_rating")
-    return Protocol(
-        name=str(values["name"]),
-        description=str(values.get("description", "")),
-        split=SplitSpec(**split),
-        min_rating=None if min_rating is None else float(min_rating),
-        drop_ratings=tuple(float(r) for r in values.get("drop_ratings", ())),
-        core=int(values.get("core", 0)),
-        relevant_min_rating=None if relevant is None else float(relevant),
-        k=int(values.get("k", 10)),
-    )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from recsys_core.data import store
-from recsys_core.data.protocols import PROTOCOLS, Protocol, custom_protocol
+from recsys_core.data.protocols import PROTOCOLS, Protocol, custom_protocol, protocol_from_dict
 from recsys_core.data.splits import SplitSpec
 from recsys_core.data.synthetic import generate_synthetic
 from recsys_core.errors import ConfigError, DataError
@@ -22,7 +22,6 @@ from recsys_core.inspection import (
     genre_shares,
     inspect_user,
     load_run_context,
-    protocol_from_dict,
     recommend_for_user,
     recommendation_table,
     summarise_user,

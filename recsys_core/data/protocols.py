@@ -7,7 +7,9 @@ ML-1M tables) so that the Compare page can show those rows beside our runs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -191,3 +193,54 @@ def resolve_protocol(preset: str | None, split: SplitSpec | None, *, k: int) -> 
     if preset is None:
         raise ConfigError("choose a protocol preset or give a custom split")
     return replace(get_protocol(preset), k=k)
+
+
+#: The keys ``Protocol.to_dict`` writes (and ``protocol_from_dict`` accepts).
+PROTOCOL_KEYS: tuple[str, ...] = (
+    "name",
+    "description",
+    "split",
+    "min_rating",
+    "drop_ratings",
+    "core",
+    "relevant_min_rating",
+    "k",
+)
+_SPLIT_KEYS = frozenset({"kind", "test", "valid", "seed"})
+
+
+def protocol_from_dict(values: Mapping[str, Any]) -> Protocol:
+    """Rebuild the protocol a run stored (the output of ``Protocol.to_dict()``).
+
+    The stored dict is used as is, never looked up by name: a preset run with another ``k`` keeps
+    its ``k``.
+
+    Raises:
+        ConfigError: unknown keys, a missing ``name``/``split``, or an invalid split.
+    """
+    unknown = sorted(set(values) - set(PROTOCOL_KEYS))
+    missing = [key for key in ("name", "split") if key not in values]
+    if unknown or missing:
+        problem = f"unknown key(s) {unknown}" if unknown else f"missing key(s) {missing}"
+        raise ConfigError(
+            f"stored protocol has {problem}; expected the keys {list(PROTOCOL_KEYS)} written by "
+            "Protocol.to_dict(): retrain the run with this version of RecScope"
+        )
+    split = values["split"]
+    if not isinstance(split, Mapping) or not set(split) <= _SPLIT_KEYS:
+        raise ConfigError(
+            f"stored protocol split {split!r} is not a dict of {sorted(_SPLIT_KEYS)}; retrain the "
+            "run with this version of RecScope"
+        )
+    min_rating = values.get("min_rating")
+    relevant = values.get("relevant_min_rating")
+    return Protocol(
+        name=str(values["name"]),
+        description=str(values.get("description", "")),
+        split=SplitSpec(**split),
+        min_rating=None if min_rating is None else float(min_rating),
+        drop_ratings=tuple(float(r) for r in values.get("drop_ratings", ())),
+        core=int(values.get("core", 0)),
+        relevant_min_rating=None if relevant is None else float(relevant),
+        k=int(values.get("k", 10)),
+    )

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recsys_core.data.protocols import Protocol
+from recsys_core.data.protocols import Protocol, protocol_from_dict
 from recsys_core.errors import DataError
 from recsys_core.evaluation.intervals import paired_compare, summarise
 from recsys_core.evaluation.protocol import evaluate_sampled_run
@@ -31,7 +31,6 @@ from recsys_core.evaluation.segments import (
 )
 from recsys_core.evaluation.topk import TopKEvaluation
 from recsys_core.experiment import prepare_split
-from recsys_core.inspection import protocol_from_dict
 from recsys_core.registry import runs
 from recsys_core.registry.runs import RunRecord
 from recsys_core.types import IntArray
