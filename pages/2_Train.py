@@ -105,7 +105,7 @@ def choose_protocol() -> Protocol | None:
     except ConfigError as exc:
         st.error(str(exc))
         return None
-    st.caption(f"{protocol.description}. {protocol.relevance_label}.")
+    st.caption(f"{protocol.description}; {protocol.relevance_label}.")
     return protocol
 
 
@@ -154,7 +154,7 @@ def show_finished_job(snap: jobs.JobSnapshot) -> None:
             "Saved runs if you do not want it."
         )
     show_metrics(snap.metrics, snap.train_seconds)
-    st.caption(f"{request.protocol.description}. {request.protocol.relevance_label}.")
+    st.caption(f"{request.protocol.description}; {request.protocol.relevance_label}.")
     show_curve(snap.history, request.model, request.dataset)
     for page, (label, icon) in NEXT_PAGES.items():
         st.page_link(page, label=label, icon=icon)
