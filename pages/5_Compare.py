@@ -48,7 +48,7 @@ if not run_ids:
         st.info("Pick one or more runs above to compare them.")
     st.stop()
 
-groups = compare.split_groups(cache.compare_records(dataset_name, run_ids))
+groups = compare.split_groups(cache.compare_records(run_ids))
 if len(groups) > 1:
     st.warning(
         f"The selected runs were evaluated on {len(groups)} different splits. Only runs on the "
@@ -67,7 +67,7 @@ if len(groups) > 1:
 else:
     split_name = next(iter(groups))
 run_ids = groups[split_name]
-records = cache.compare_records(dataset_name, run_ids)
+records = cache.compare_records(run_ids)
 protocol = protocol_from_dict(records[0].protocol)
 if any(record.protocol != records[0].protocol for record in records):
     st.warning(

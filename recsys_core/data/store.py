@@ -156,6 +156,22 @@ def resolve_path(path: Path | None = None) -> Path:
     return Path(path) if path is not None else default_db_path()
 
 
+def database_stamp(path: Path | None = None) -> tuple[str, int, int, int, int]:
+    """A cheap version stamp of the whole database: path, then mtime (ns) and size of the file
+    and of its write-ahead log. Any committed write, from this or another process, changes it, so
+    the app's caches key on it instead of opening a connection on every rerun."""
+    db = resolve_path(path)
+    parts: list[int] = []
+    for file in (db, db.with_name(db.name + ".wal")):
+        try:
+            info = file.stat()
+        except FileNotFoundError:
+            parts += [0, 0]
+        else:
+            parts += [info.st_mtime_ns, info.st_size]
+    return (str(db), *parts)  # type: ignore[return-value]
+
+
 @contextmanager
 def connect(
     path: Path | None = None, *, read_only: bool = False, timeout_s: float = 5.0

@@ -14,7 +14,6 @@ from recsys_core.registry.runs import (
     list_runs,
     load_per_user_metrics,
     load_run_model,
-    runs_version,
     start_run,
 )
 
@@ -27,6 +26,5 @@ __all__ = [
     "list_runs",
     "load_per_user_metrics",
     "load_run_model",
-    "runs_version",
     "start_run",
 ]

@@ -163,18 +163,6 @@ def list_runs(
     return [_record(row, path) for row in rows]
 
 
-def runs_version(dataset: str | None = None, *, path: Path | None = None) -> tuple[int, str]:
-    """A cheap stamp that changes whenever a run of ``dataset`` is added, finished or deleted
-    (also by another process, such as the CLI); caches of run tables key on it."""
-    with store.connect(path, read_only=True) as con:
-        count, latest = con.execute(
-            "SELECT count(*), max(coalesce(finished_at, created_at)) FROM runs "
-            "WHERE (? IS NULL OR dataset = ?)",
-            [dataset, dataset],
-        ).fetchone()
-    return int(count), str(latest)
-
-
 def get_run(run_id: str, *, path: Path | None = None) -> RunRecord:
     """One run by id; DataError when there is none."""
     with store.connect(path, read_only=True) as con:

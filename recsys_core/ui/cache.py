@@ -1,8 +1,11 @@
 """Every Streamlit cache of the app lives here (DESIGN.md, caching rules). Pages call these
 accessors and never decorate anything themselves.
 
-Keys always include the database path, and tables of things another process may change (runs
-trained from the CLI) include a cheap version stamp read from DuckDB, so nothing goes stale.
+Keys always include the database path. What another process may change (datasets imported or runs
+trained from the CLI) is keyed by ``store.database_stamp()``: the mtime and size of the DuckDB file
+and its write-ahead log, read with two ``stat`` calls, so a rerun opens no connection just to learn
+that nothing changed, and nothing goes stale. Datasets are keyed by their content fingerprint,
+complete runs (immutable, ids never reused) by their id.
 """
 
 from __future__ import annotations
@@ -19,27 +22,44 @@ from recsys_core.analysis.embedding_points import (
 from recsys_core.analysis.projection import ProjectionParams, embedding_sides, run_projection
 from recsys_core.data import stats, store
 from recsys_core.data.dataset import Dataset
-from recsys_core.data.defaults import ensure_default_dataset
+from recsys_core.data.defaults import DEFAULT_DATASET, ensure_default_dataset
 from recsys_core.data.protocols import PROTOCOLS, custom_protocol, protocol_parts
 from recsys_core.data.splits import Parts, SplitSpec, materialise_split
 from recsys_core.evaluation import compare
 from recsys_core.models.base import Recommender
-from recsys_core.registry import list_runs, runs_version
+from recsys_core.registry import list_runs
 from recsys_core.registry.runs import RunRecord, get_run, load_run_details
 from recsys_core.retrieval import FaissIndex
+
+Stamp = tuple[str, int, int, int, int]
 
 
 def _db() -> str:
     return str(store.resolve_path())
 
 
+def _stamp() -> Stamp:
+    return store.database_stamp()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _dataset_infos(stamp: Stamp) -> dict[str, store.DatasetInfo]:
+    return {info.name: info for info in store.list_datasets()}
+
+
 def default_dataset() -> str:
-    """The dataset to open on; creates the synthetic default on first start (a write: uncached)."""
+    """The dataset to open on; creates the synthetic default on first start (a write, so only
+    when the database holds no dataset at all)."""
+    infos = _dataset_infos(_stamp())
+    if DEFAULT_DATASET in infos:
+        return DEFAULT_DATASET
+    if infos:
+        return next(iter(infos))
     return ensure_default_dataset()
 
 
-def datasets_table() -> pd.DataFrame:
-    """Stored datasets, one row each (one small query: not worth a cache that could go stale)."""
+@st.cache_data(max_entries=8, show_spinner=False)
+def _datasets_table(stamp: Stamp) -> pd.DataFrame:
     rows = [
         {
             "name": info.name,
@@ -51,9 +71,20 @@ def datasets_table() -> pd.DataFrame:
             "impressions": info.n_impressions,
             "source": info.source,
         }
-        for info in store.list_datasets()
+        for info in _dataset_infos(stamp).values()
     ]
     return pd.DataFrame(rows)
+
+
+def datasets_table() -> pd.DataFrame:
+    """Stored datasets, one row each."""
+    return _datasets_table(_stamp())
+
+
+def fingerprint(name: str) -> str:
+    """The content fingerprint of a stored dataset (DataError listing names if unknown)."""
+    info = _dataset_infos(_stamp()).get(name)
+    return info.fingerprint if info is not None else store.dataset_info(name).fingerprint
 
 
 @st.cache_resource(max_entries=3, show_spinner="Loading dataset…")
@@ -63,11 +94,11 @@ def _dataset(db: str, name: str, fingerprint: str) -> Dataset:
 
 def dataset(name: str) -> Dataset:
     """The dataset ``name``, shared read-only across sessions, keyed by its content fingerprint."""
-    return _dataset(_db(), name, store.dataset_info(name).fingerprint)
+    return _dataset(_db(), name, fingerprint(name))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _runs_table(db: str, dataset_name: str | None, version: tuple[int, str]) -> pd.DataFrame:
+def _runs_table(stamp: Stamp, dataset_name: str | None) -> pd.DataFrame:
     rows = [
         {
             "run": record.run_id,
@@ -88,7 +119,7 @@ def _runs_table(db: str, dataset_name: str | None, version: tuple[int, str]) -> 
 
 def runs_table(dataset_name: str | None) -> pd.DataFrame:
     """Complete runs (optionally of one dataset) with their headline metrics, newest first."""
-    return _runs_table(_db(), dataset_name, runs_version(dataset_name))
+    return _runs_table(_stamp(), dataset_name)
 
 
 # --- Data page -------------------------------------------------------------------------------
@@ -101,12 +132,17 @@ def _dataset_profile(db: str, name: str, fingerprint: str) -> stats.DatasetProfi
 
 def dataset_profile(name: str) -> stats.DatasetProfile:
     """Every statistic the Data page shows for dataset ``name``, keyed by its fingerprint."""
-    return _dataset_profile(_db(), name, store.dataset_info(name).fingerprint)
+    return _dataset_profile(_db(), name, fingerprint(name))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _stored_splits(stamp: Stamp, name: str) -> list[str]:
+    return store.list_splits(name)
 
 
 def stored_splits(name: str) -> list[str]:
-    """Names of the splits stored for ``name`` (one small query: not cached, so never stale)."""
-    return store.list_splits(name)
+    """Names of the splits stored for ``name``."""
+    return _stored_splits(_stamp(), name)
 
 
 def _split_parts(dataset: Dataset, split: str, spec: SplitSpec | None) -> tuple[str, Parts]:
@@ -137,7 +173,7 @@ def split_report(
     """Description, sizes and leakage of a protocol preset or stored split of dataset ``name``,
     or of ``spec`` (computed, not stored) when given."""
     key = (spec.kind, spec.test, spec.valid, spec.seed) if spec is not None else None
-    return _split_report(_db(), name, store.dataset_info(name).fingerprint, split, key)
+    return _split_report(_db(), name, fingerprint(name), split, key)
 
 
 # --- Train page ------------------------------------------------------------------------------
@@ -240,8 +276,13 @@ def run_model(run_id: str) -> Recommender:
     return _run_model(_db(), run_id)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _run_dataset(stamp: Stamp, run_id: str) -> str:
+    return registry.get_run(run_id).dataset
+
+
 def _run_fingerprint(run_id: str) -> str:
-    return store.dataset_info(registry.get_run(run_id).dataset).fingerprint
+    return fingerprint(_run_dataset(_stamp(), run_id))
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the run's split…")
@@ -272,15 +313,13 @@ def user_inspection(run_id: str, user_id: str, k: int) -> inspection.UserInspect
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _compare_records(
-    db: str, run_ids: tuple[str, ...], version: tuple[int, str]
-) -> list[RunRecord]:
+def _compare_records(db: str, run_ids: tuple[str, ...], stamp: Stamp) -> list[RunRecord]:
     return [get_run(run_id) for run_id in run_ids]
 
 
-def compare_records(dataset_name: str, run_ids: list[str]) -> list[RunRecord]:
+def compare_records(run_ids: list[str]) -> list[RunRecord]:
     """The registry records of the selected runs, in selection order."""
-    return _compare_records(_db(), tuple(run_ids), runs_version(dataset_name))
+    return _compare_records(_db(), tuple(run_ids), _stamp())
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -342,5 +381,6 @@ def _compare_segments(
 def compare_segments(dataset_name: str, run_ids: list[str], metrics: list[str]) -> pd.DataFrame:
     """``compare.segments_table`` of runs on one split; activity bins come from that split's
     training counts. Keyed by the dataset's fingerprint, so a re-imported dataset is recomputed."""
-    fingerprint = store.dataset_info(dataset_name).fingerprint
-    return _compare_segments(_db(), dataset_name, fingerprint, tuple(run_ids), tuple(metrics))
+    return _compare_segments(
+        _db(), dataset_name, fingerprint(dataset_name), tuple(run_ids), tuple(metrics)
+    )

@@ -390,3 +390,18 @@ def test_read_only_open_of_a_file_without_schema_creates_it_first(db_path: Path)
     assert store.list_datasets(db_path) == []
     with store.connect(db_path, read_only=True) as con:
         assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+
+
+def test_database_stamp_changes_on_every_committed_write_and_only_then(
+    db_path: Path, frames_factory: Callable[..., DatasetFrames]
+) -> None:
+    missing = store.database_stamp(db_path)
+    assert missing[1:] == (0, 0, 0, 0)
+    store.write_dataset(frames_factory("one"), path=db_path)
+    after_write = store.database_stamp(db_path)
+    assert after_write != missing
+    store.list_datasets(path=db_path)
+    assert store.database_stamp(db_path) == after_write, "a read must not change the stamp"
+    store.save_split("one", "s", {"kind": "user"}, {"train": np.array([0]), "test": np.array([1])},
+                     path=db_path)  # fmt: skip
+    assert store.database_stamp(db_path) != after_write
