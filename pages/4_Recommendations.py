@@ -33,85 +33,97 @@ if not user_ids:
         "a list against; train a run with another protocol."
     )
     st.stop()
-if st.session_state.get(state.RECS_USER) not in user_ids:
-    st.session_state[state.RECS_USER] = user_ids[0]
 
-user_col, k_col = st.columns([3, 1])
-user_col.selectbox(
-    "User",
-    user_ids,
-    key=state.RECS_USER,
-    help="Users with at least one relevant held-out test item (the users the run was scored on).",
-)
-k = int(
-    k_col.number_input(
-        "List length k",
-        min_value=1,
-        max_value=100,
-        value=context.protocol.k,
-        help=f"How many items to recommend; the run's metrics used k = {context.protocol.k}.",
-    )
-)
-state.mirror_to_url(state.RECS_USER)
-user_id = str(st.session_state[state.RECS_USER])
-st.caption(f"Protocol: {context.protocol.description}; {context.protocol.relevance_label}.")
 
-try:
-    found = cache.user_inspection(run_id, user_id, k)
-except RecScopeError as exc:
-    st.error(f"Cannot recommend with run {run_id}: {exc}")
-    st.stop()
-summary = found.summary
-metrics = st.columns(4)
-metrics[0].metric(f"Hits in the top {summary.k}", summary.hits)
-metrics[1].metric("Relevant test items", summary.n_relevant)
-metrics[2].metric("Held-out test items", summary.n_test)
-metrics[3].metric("Training interactions", summary.n_train)
+@st.fragment
+def show_user() -> None:
+    """The user picker and everything that depends on the user: a change reruns only this part,
+    so switching users updates the list without redrawing the page."""
+    if st.session_state.get(state.RECS_USER) not in user_ids:
+        st.session_state[state.RECS_USER] = user_ids[0]
 
-list_col, history_col = st.columns(2)
-with list_col:
-    st.subheader(f"Top {summary.k} for {user_id}")
-    st.dataframe(
-        found.recommendations,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "rank": st.column_config.NumberColumn("Rank", width="small"),
-            "item_id": st.column_config.TextColumn("Item"),
-            "title": st.column_config.TextColumn("Title", width="large"),
-            "genres": st.column_config.TextColumn("Genres"),
-            "score": st.column_config.NumberColumn("Score", format="%.4g"),
-            "in_test": st.column_config.CheckboxColumn(
-                "In held-out test set", help="The user interacted with it in the test rows."
-            ),
-            "relevant": st.column_config.CheckboxColumn(
-                "Relevant", help=f"Counts as a hit: {context.protocol.relevance_label}."
-            ),
-        },
+    user_col, k_col = st.columns([3, 1])
+    user_col.selectbox(
+        "User",
+        user_ids,
+        key=state.RECS_USER,
+        help="Users with a relevant held-out test item (the users the run was scored on).",
     )
-    st.altair_chart(
-        charts.list_scores_chart(found.recommendations, user_id=user_id, run_id=run_id),
-        width="stretch",
+    k = int(
+        k_col.number_input(
+            "List length k",
+            min_value=1,
+            max_value=100,
+            value=context.protocol.k,
+            help=f"How many items to recommend; the run's metrics used k = {context.protocol.k}.",
+        )
     )
-with history_col:
-    st.subheader(f"Training history of {user_id} ({summary.n_train:,} interactions)")
-    if found.history.empty:
-        st.info("This user has no training interactions in the run's split.")
-    else:
+    state.mirror_to_url(state.RECS_USER)
+    user_id = str(st.session_state[state.RECS_USER])
+    st.caption(f"Protocol: {context.protocol.description}; {context.protocol.relevance_label}.")
+
+    try:
+        found = cache.user_inspection(run_id, user_id, k)
+    except RecScopeError as exc:
+        st.error(f"Cannot recommend with run {run_id}: {exc}")
+        return
+    summary = found.summary
+    metrics = st.columns(4)
+    metrics[0].metric(f"Hits in the top {summary.k}", summary.hits)
+    metrics[1].metric("Relevant test items", summary.n_relevant)
+    metrics[2].metric("Held-out test items", summary.n_test)
+    metrics[3].metric("Training interactions", summary.n_train)
+
+    list_col, history_col = st.columns(2)
+    with list_col:
+        st.subheader(f"Top {summary.k} for {user_id}")
         st.dataframe(
-            found.history,
+            found.recommendations,
             hide_index=True,
             width="stretch",
             column_config={
+                "rank": st.column_config.NumberColumn("Rank", width="small"),
                 "item_id": st.column_config.TextColumn("Item"),
                 "title": st.column_config.TextColumn("Title", width="large"),
                 "genres": st.column_config.TextColumn("Genres"),
-                "rating": st.column_config.NumberColumn("Rating", format="%.1f"),
-                "time": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm"),
+                "score": st.column_config.NumberColumn("Score", format="%.4g"),
+                "in_test": st.column_config.CheckboxColumn(
+                    "In held-out test set", help="The user interacted with it in the test rows."
+                ),
+                "relevant": st.column_config.CheckboxColumn(
+                    "Relevant", help=f"Counts as a hit: {context.protocol.relevance_label}."
+                ),
             },
         )
+        st.altair_chart(
+            charts.list_scores_chart(found.recommendations, user_id=user_id, run_id=run_id),
+            width="stretch",
+        )
+    with history_col:
+        st.subheader(f"Training history of {user_id} ({summary.n_train:,} interactions)")
+        if found.history.empty:
+            st.info("This user has no training interactions in the run's split.")
+        else:
+            st.dataframe(
+                found.history,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "item_id": st.column_config.TextColumn("Item"),
+                    "title": st.column_config.TextColumn("Title", width="large"),
+                    "genres": st.column_config.TextColumn("Genres"),
+                    "rating": st.column_config.NumberColumn("Rating", format="%.1f"),
+                    "time": st.column_config.DatetimeColumn(
+                        "Time (UTC)", format="YYYY-MM-DD HH:mm"
+                    ),
+                },
+            )
 
-if not found.genres.empty:
-    st.altair_chart(
-        charts.genre_profile_chart(found.genres, user_id=user_id, run_id=run_id), width="stretch"
-    )
+    if not found.genres.empty:
+        st.altair_chart(
+            charts.genre_profile_chart(found.genres, user_id=user_id, run_id=run_id),
+            width="stretch",
+        )
+
+
+show_user()
