@@ -3,8 +3,9 @@
 Usage: python bench/evaluation.py [--out bench/results/evaluation.json] [--recommenders-python PATH]
 
 Two cases, all users, k = 10: ML-100K (seeded 75/25 random split, most-popular top-10 lists with
-seen items excluded) and a synthetic 100,000-user case (1,000 items, power-law item draws, ~20 test
-items per user). Each is scored by ``recsys_core.evaluation.evaluate_topk`` (ours), by the plain
+seen items excluded) and a 100,000-user case of the project's synthetic catalogue (1,000 items,
+2.5M interactions, user-stratified 80/20 split, most-popular lists). Each is scored by
+``recsys_core.evaluation.evaluate_topk`` (ours), by the plain
 pandas reference in ``bench/reference_metrics.py`` (a loop over users) and, when its interpreter
 is available, by Microsoft Recommenders 1.2.1's python evaluators
 (``bench/peers/setup_recommenders.sh`` installs it apart, since it pins pandas<3).
@@ -38,6 +39,8 @@ if str(ROOT) not in sys.path:  # run as a script (`python bench/evaluation.py`) 
 
 from bench.reference_metrics import reference_topk_metrics  # noqa: E402
 from recsys_core.data.dataset import TrainSplit  # noqa: E402
+from recsys_core.data.splits import SplitSpec, split_rows  # noqa: E402
+from recsys_core.data.synthetic import generate_synthetic  # noqa: E402
 from recsys_core.evaluation import evaluate_topk  # noqa: E402
 from recsys_core.models import get_model_class  # noqa: E402
 
@@ -94,24 +97,30 @@ def _ml100k_case() -> Case:
 
 
 def _synthetic_case(n_users: int = 100_000, n_items: int = 1_000) -> Case:
-    """Power-law truth (~20 items per user) and lists drawn from the same popularity curve."""
-    rng = np.random.default_rng(SEED)
-    log_popularity = -0.9 * np.log(np.arange(1, n_items + 1))
-    n_truth = np.clip(rng.poisson(20, n_users), 1, 60)
-    truth_rows, truth_items, recs = [], [], np.empty((n_users, K), dtype=np.int64)
-    for start in range(0, n_users, 10_000):  # blocks of users bound the (block, I) key matrix
-        stop = min(start + 10_000, n_users)
-        # Gumbel top-m: distinct items drawn without replacement with weights ~ popularity.
-        keys = log_popularity + rng.gumbel(size=(stop - start, n_items))
-        order = np.argsort(-keys, axis=1)[:, :60]
-        keep = np.arange(60) < n_truth[start:stop, None]
-        truth_rows.append(np.nonzero(keep)[0] + start)
-        truth_items.append(order[keep])
-        model_keys = log_popularity + rng.gumbel(size=(stop - start, n_items))
-        recs[start:stop] = np.argsort(-model_keys, axis=1)[:, :K]
-    truth = _binary_truth(np.concatenate(truth_rows), np.concatenate(truth_items), n_users, n_items)
-    description = f"{n_users:,} users x {n_items:,} items, Zipf(0.9) draws, Poisson(20) test items"
-    return Case(f"synthetic-{n_users // 1000}k", recs, np.arange(n_users), truth, description)
+    """Most-popular lists on a seeded user-stratified 80/20 split of the project's synthetic
+    catalogue (planted factors, power-law popularity) with 100,000 users."""
+    frames = generate_synthetic(
+        n_users=n_users, n_items=n_items, n_interactions=25 * n_users, seed=SEED
+    )
+    inter = frames.interactions
+    user_idx, _ = pd.factorize(inter["user_id"])
+    item_idx, _ = pd.factorize(inter["item_id"])
+    frame = pd.DataFrame(
+        {"row_id": np.arange(len(inter)), "user_idx": user_idx, "item_idx": item_idx}
+    )
+    parts = split_rows(frame, SplitSpec(kind="user", test=0.2, seed=SEED))
+    train = TrainSplit.from_frame(frame.iloc[parts["train"]], n_users, n_items)
+    test = frame.iloc[parts["test"]]
+    truth = _binary_truth(
+        test["user_idx"].to_numpy(), test["item_idx"].to_numpy(), n_users, n_items
+    )
+    users = np.flatnonzero(np.diff(truth.indptr))
+    recs = get_model_class("popularity")().fit(train).recommend(users, K).item_idx
+    description = (
+        f"synthetic catalogue, {n_users:,} users x {n_items:,} items, {len(inter):,} "
+        "interactions; user-stratified 80/20 split (seed 42), popularity top-10"
+    )
+    return Case(f"synthetic-{n_users // 1000}k", recs, users, truth, description)
 
 
 def _binary_truth(
