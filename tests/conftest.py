@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+#: Debian's Chromium; never `playwright install`, which downloads a browser of its own.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def datasets_dir() -> Path | None:
@@ -45,3 +59,17 @@ def ml100k_frame(ml100k_dir: Path) -> pd.DataFrame:
     return frame.assign(
         row_id=np.arange(len(frame)), user_idx=frame["user"] - 1, item_idx=frame["item"] - 1
     )
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for the whole session: Playwright's sync API allows a single running
+    instance per thread, so every browser test shares this one."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

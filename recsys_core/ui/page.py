@@ -40,6 +40,7 @@ def setup(title: str, icon: str = "🎯") -> str:
             names,
             key=state.DATASET,
             help="Every page works on this dataset; load others on the Home page.",
+            persist_state="session",  # keep the choice across page switches
         )
     state.mirror_to_url(state.DATASET)
     st.title(title)

@@ -23,7 +23,13 @@ def pick_run(dataset_name: str, *, label: str = "Run") -> str | None:
     options = runs["run"].tolist()
     if st.session_state.get(state.RUN) not in options:
         st.session_state[state.RUN] = options[0]
-    st.selectbox(label, options, key=state.RUN, format_func=lambda run_id: _label(runs, run_id))
+    st.selectbox(
+        label,
+        options,
+        key=state.RUN,
+        format_func=lambda run_id: _label(runs, run_id),
+        persist_state="session",  # the chosen run follows the person from page to page
+    )
     state.mirror_to_url(state.RUN)
     return str(st.session_state[state.RUN])
 
@@ -37,7 +43,11 @@ def pick_runs(dataset_name: str, *, label: str = "Runs to compare") -> list[str]
     chosen = [r for r in st.session_state.get(state.COMPARE_RUNS, []) if r in options]
     st.session_state[state.COMPARE_RUNS] = chosen or options[:2]
     st.multiselect(
-        label, options, key=state.COMPARE_RUNS, format_func=lambda run_id: _label(runs, run_id)
+        label,
+        options,
+        key=state.COMPARE_RUNS,
+        format_func=lambda run_id: _label(runs, run_id),
+        persist_state="session",
     )
     state.mirror_to_url(state.COMPARE_RUNS)
     return list(st.session_state[state.COMPARE_RUNS])

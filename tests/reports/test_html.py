@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
+from pathlib import Path
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -78,22 +79,15 @@ def test_table_html_formats_floats_and_keeps_other_values() -> None:
 
 @pytest.mark.e2e
 @pytest.mark.slow
-def test_report_renders_offline_in_chromium(tmp_path) -> None:  # noqa: ANN001
-    playwright = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+def test_report_renders_offline_in_chromium(tmp_path: Path, browser: Any) -> None:
     file = tmp_path / "report.html"
     file.write_text(render_report("R", [ReportSection("S", charts=[_chart("One"), _chart("Two")])]))
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_context(offline=True).new_page()
-        remote: list[str] = []
-        page.on("request", lambda request: remote.append(request.url))
-        page.goto(file.as_uri())
-        page.locator("#chart-1 svg").wait_for(timeout=30_000)
-        assert page.locator(".chart svg").count() == 2
-        assert [url for url in remote if not url.startswith("file:")] == []
-        browser.close()
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    remote: list[str] = []
+    page.on("request", lambda request: remote.append(request.url))
+    page.goto(file.as_uri())
+    page.locator("#chart-1 svg").wait_for(timeout=30_000)
+    assert page.locator(".chart svg").count() == 2
+    assert [url for url in remote if not url.startswith("file:")] == []
+    context.close()
