@@ -73,17 +73,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script (`python bench/app_latency.py`) from anywhere
     sys.path.insert(0, str(ROOT))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from bench.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 DATASET = "ml-100k"
 PROTOCOL = "msr-100k"
 K = 10

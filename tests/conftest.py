@@ -10,18 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-#: Debian's Chromium; never `playwright install`, which downloads a browser of its own.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from bench.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 def datasets_dir() -> Path | None:
