@@ -73,7 +73,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script (`python bench/app_latency.py`) from anywhere
     sys.path.insert(0, str(ROOT))
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, FINISHED_STATUS_JS  # noqa: E402
 
 DATASET = "ml-100k"
 PROTOCOL = "msr-100k"
@@ -129,27 +129,13 @@ PAGES = (
 #: Init script of every page: counts the server's ``script_finished`` messages on the websocket
 #: (the top-level fields of each binary ``ForwardMsg`` are walked; field 6 is the finished status:
 #: 0 ends a full run, 3 a fragment run, 2 a run cut short by a rerun).
-PROBE_JS = """(() => {
+PROBE_JS = (
+    """(() => {
   const probe = { finished: 0, finishedAt: [], runs: 0, lastFinished: null, times: [] };
   window.__latencyProbe = probe;
-  const varint = (bytes, at) => {
-    let value = 0, scale = 1, byte;
-    do { byte = bytes[at.i++]; value += (byte & 0x7f) * scale; scale *= 128; } while (byte & 0x80);
-    return value;
-  };
-  const finishedStatus = (bytes) => {
-    const at = { i: 0 };
-    while (at.i < bytes.length) {
-      const tag = varint(bytes, at), field = Math.floor(tag / 8), wire = tag % 8;
-      if (wire === 0) { const value = varint(bytes, at); if (field === 6) return value; }
-      else if (wire === 2) { const length = varint(bytes, at); at.i += length; }
-      else if (wire === 1) { at.i += 8; }
-      else if (wire === 5) { at.i += 4; }
-      else { return null; }
-    }
-    return null;
-  };
-  const Native = window.WebSocket;
+"""
+    + FINISHED_STATUS_JS
+    + """  const Native = window.WebSocket;
   class ProbedWebSocket extends Native {
     constructor(...args) {
       super(...args);
@@ -206,6 +192,7 @@ PROBE_JS = """(() => {
   };
   window.__listHeading = () => topList().heading;
 })();"""
+)
 NAV_START_JS = """(link) => {
   window.__navSince = window.__latencyProbe.finished;
   window.__navStart = performance.now();

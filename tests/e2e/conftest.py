@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.browser import FINISHED_STATUS_JS
+
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "tests" / "e2e" / "screenshots"
 #: Tallest screenshot (px): Streamlit scrolls inside its main section, so a "full page" shot
@@ -30,27 +32,13 @@ TWO_FRAMES_JS = (
 #: Init script of every page: counts the script runs the server reports finished. Each binary
 #: websocket message is a ``ForwardMsg``; its top-level field 6 is ``script_finished``, whose status
 #: is 0 at the end of a full run, 3 at the end of a fragment run (2: cut short by a rerun).
-SCRIPT_RUNS_JS = """(() => {
+SCRIPT_RUNS_JS = (
+    """(() => {
   const runs = { full: 0, fragment: 0 };
   window.__streamlitRuns = runs;
-  const varint = (bytes, at) => {
-    let value = 0, scale = 1, byte;
-    do { byte = bytes[at.i++]; value += (byte & 0x7f) * scale; scale *= 128; } while (byte & 0x80);
-    return value;
-  };
-  const finishedStatus = (bytes) => {
-    const at = { i: 0 };
-    while (at.i < bytes.length) {
-      const tag = varint(bytes, at), field = Math.floor(tag / 8), wire = tag % 8;
-      if (wire === 0) { const value = varint(bytes, at); if (field === 6) return value; }
-      else if (wire === 2) { const length = varint(bytes, at); at.i += length; }
-      else if (wire === 1) { at.i += 8; }
-      else if (wire === 5) { at.i += 4; }
-      else { return null; }
-    }
-    return null;
-  };
-  const Native = window.WebSocket;
+"""
+    + FINISHED_STATUS_JS
+    + """  const Native = window.WebSocket;
   window.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
@@ -63,6 +51,7 @@ SCRIPT_RUNS_JS = """(() => {
     }
   };
 })();"""
+)
 
 
 def _free_port() -> int:
