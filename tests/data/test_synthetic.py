@@ -11,7 +11,6 @@ import pytest
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-from recsys_core.data import synthetic
 from recsys_core.data.frames import (
     IMPRESSION_COLUMNS,
     INTERACTION_COLUMNS,
@@ -27,6 +26,7 @@ from recsys_core.data.synthetic import (
     generate_synthetic,
     planted_truth,
 )
+from recsys_core.data.synthetic import choices as synthetic
 from recsys_core.errors import ConfigError
 
 SMALL = {"n_users": 200, "n_items": 120, "n_interactions": 3_000, "requests_per_user": 3}
