@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -23,14 +24,49 @@ import torch
 from torch import nn
 
 from recsys_core.errors import ConfigError, RecScopeError
-from recsys_core.evaluation.metrics import ideal_gains, ndcg_at_k, relevance_gains
+from recsys_core.evaluation.metrics import (
+    ideal_gains,
+    log_loss,
+    ndcg_at_k,
+    relevance_gains,
+    roc_auc,
+)
 
 if TYPE_CHECKING:
     from recsys_core.data.dataset import TrainSplit
-    from recsys_core.models.base import Callback, EpochReport, Recommender
+    from recsys_core.models.base import Recommender
 
 #: Device names a model config may ask for.
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
+#: Optimizers a torch model config may ask for.
+OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "adagrad": torch.optim.Adagrad,
+    "sgd": torch.optim.SGD,
+}
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """What a training loop tells its callbacks after each epoch (or each step of a search)."""
+
+    epoch: int
+    n_epochs: int
+    loss: float
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+#: A callback sees each epoch's report and returns True to stop training early.
+Callback = Callable[[EpochReport], bool | None]
+
+
+def notify(callbacks: Sequence[Callback], report: EpochReport) -> bool:
+    """Send ``report`` to every callback; True when any asks to stop."""
+    stop = False
+    for callback in callbacks:
+        stop = bool(callback(report)) or stop
+    return stop
 
 
 class TrainingCancelled(RecScopeError):
@@ -151,6 +187,7 @@ def train_epochs(
     cancel: threading.Event | None = None,
     evaluate: Callable[[], dict[str, float]] | None = None,
     early_stopping: EarlyStopping | None = None,
+    grad_clip: float = 0.0,
 ) -> list[EpochReport]:
     """Train ``net`` for up to ``n_epochs`` epochs and report each one to ``callbacks``.
 
@@ -171,13 +208,11 @@ def train_epochs(
             ``TrainingCancelled``. Defaults to the event of a ``CancelSignal`` among ``callbacks``.
         evaluate: returns the epoch's metrics (train/validation scores).
         early_stopping: what to monitor; its metric must be among ``evaluate``'s keys.
+        grad_clip: clip the global gradient norm to this before each step (0 = no clipping).
 
     Returns:
         The reports of the epochs that ran, in order.
     """
-    # Imported here, not at the top: the models package imports this module while registering.
-    from recsys_core.models.base import EpochReport, notify
-
     if early_stopping is not None and evaluate is None:
         raise ConfigError("early stopping needs an evaluate function that computes its metric")
     cancel = cancel or find_cancel_event(callbacks)
@@ -193,6 +228,8 @@ def train_epochs(
             optimizer.zero_grad(set_to_none=True)
             loss = compute_loss(*batch)
             loss.backward()
+            if grad_clip > 0:
+                nn.utils.clip_grad_norm_(net.parameters(), grad_clip)
             optimizer.step()
             rows = len(batch[0])
             # Accumulate on the device: one host sync per epoch instead of one per batch.
@@ -259,3 +296,49 @@ def valid_ndcg_at_k(model: Recommender, valid: TrainSplit, k: int = 10) -> float
         return math.nan
     gains = relevance_gains(model.recommend(users, k=k).item_idx, users, truth)
     return float(ndcg_at_k(gains, ideal_gains(users, truth, k), k).mean())
+
+
+def valid_auc_logloss(scores: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Validation AUC and log loss of a ranking model's logits: its early-stop signal.
+
+    Args:
+        scores: (N,) logits of the validation rows.
+        labels: (N,) 0/1 targets.
+
+    Returns:
+        ``valid_auc`` and ``valid_logloss`` (of the sigmoid of the logits); NaN AUC when the rows
+        hold one class only.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.float64)
+    probs = 1.0 / (1.0 + np.exp(-scores))
+    both_classes = 0 < labels.sum() < len(labels)
+    return {
+        "valid_auc": roc_auc(labels, scores) if both_classes else math.nan,
+        "valid_logloss": log_loss(labels, probs),
+    }
+
+
+def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+    """The optimizer a config names (a key of ``OPTIMIZERS``) over ``params``."""
+    if name not in OPTIMIZERS:
+        raise ConfigError(f"optimizer={name!r} is not one of {sorted(OPTIMIZERS)}")
+    return OPTIMIZERS[name](params, lr=lr)
+
+
+@contextmanager
+def torch_threads(n_threads: int) -> Iterator[None]:
+    """Run a block with ``n_threads`` intra-op CPU threads (0 keeps the process setting).
+
+    Two torch processes on a 2-core machine starve each other when both use every core, so a
+    config can pin its fit to fewer threads; the previous setting comes back afterwards.
+    """
+    if n_threads <= 0:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recsys_core.errors import DataError
+from recsys_core.data.row_ids import row_positions
 from recsys_core.types import FloatArray, IntArray
 
 
@@ -58,15 +58,7 @@ class Dataset:
         """The interactions with these row ids as a ``TrainSplit`` over the full id space."""
         frame = self.interactions
         wanted = np.sort(np.asarray(row_ids, dtype=np.int64))
-        stored = frame["row_id"].to_numpy(dtype=np.int64)
-        positions = np.searchsorted(stored, wanted)
-        if len(wanted) and (
-            positions.max() >= len(stored) or not np.array_equal(stored[positions], wanted)
-        ):
-            raise DataError(
-                f"split rows do not match dataset {self.name!r}; the dataset was re-imported "
-                "since the split was made: recreate the split"
-            )
+        positions = row_positions(frame["row_id"].to_numpy(dtype=np.int64), wanted, self.name)
         selected = frame.iloc[positions]
         return TrainSplit.from_frame(selected, self.n_users, self.n_items, self.items, self.users)
 
@@ -84,6 +76,12 @@ class TrainSplit:
         n_items: I, the size of the item index space.
         items: item side information indexed by item_idx, or None.
         users: user side information indexed by user_idx, or None.
+        label: (N,) float32 0/1 targets for ranking models (rating at least the protocol's
+            relevance threshold), or None when the protocol has no threshold or there are no
+            ratings.
+        session_id: (N,) int64 session of each row (-1 where unknown), or None.
+        impressions: the impression rows of this part's window (columns as
+            ``Dataset.impressions``), or None when the dataset has no impressions.
     """
 
     user_idx: IntArray
@@ -94,6 +92,9 @@ class TrainSplit:
     n_items: int
     items: pd.DataFrame | None = None
     users: pd.DataFrame | None = None
+    label: FloatArray | None = None
+    session_id: IntArray | None = None
+    impressions: pd.DataFrame | None = None
 
     @classmethod
     def from_frame(
@@ -104,13 +105,17 @@ class TrainSplit:
         items: pd.DataFrame | None = None,
         users: pd.DataFrame | None = None,
     ) -> TrainSplit:
-        """Build from a frame with user_idx, item_idx and optional rating/timestamp columns."""
+        """Build from a frame with user_idx, item_idx and optional rating/timestamp/session_id
+        columns; a column that is absent or all missing gives None."""
         rating = None
         if "rating" in frame and frame["rating"].notna().any():
             rating = frame["rating"].to_numpy(dtype=np.float32, na_value=np.nan)
         timestamp = None
         if "timestamp" in frame and frame["timestamp"].notna().any():
             timestamp = frame["timestamp"].to_numpy(dtype=np.int64, na_value=0)
+        session_id = None
+        if "session_id" in frame and frame["session_id"].notna().any():
+            session_id = frame["session_id"].to_numpy(dtype=np.int64, na_value=-1)
         return cls(
             user_idx=frame["user_idx"].to_numpy(dtype=np.int64),
             item_idx=frame["item_idx"].to_numpy(dtype=np.int64),
@@ -120,6 +125,7 @@ class TrainSplit:
             n_items=n_items,
             items=items,
             users=users,
+            session_id=session_id,
         )
 
     def __len__(self) -> int:

@@ -2,19 +2,22 @@
 
 A split is a mapping part -> row ids (``"train"``, ``"valid"``, ``"test"``); rows that a protocol
 filters out belong to no part. Splits are stored (``data.store.save_split``) so that every run on a
-split is evaluated on identical rows.
+split is evaluated on identical rows. ``materialise_split`` turns a stored split back into the
+``TrainSplit`` views models fit on, with labels and the dataset's impressions divided among them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from recsys_core.data.dataset import Dataset, TrainSplit
 from recsys_core.errors import ConfigError, DataError
-from recsys_core.types import IntArray
+from recsys_core.types import BoolArray, FloatArray, IntArray
 
 SPLIT_KINDS = ("random", "user", "item", "temporal", "leave-last-out")
 Parts = dict[str, IntArray]
@@ -186,18 +189,126 @@ class SplitData:
     valid: TrainSplit | None
 
 
+#: Parts from earliest to latest; an impression claimed by two parts goes to the later one.
+_PART_ORDER = ("train", "valid", "test")
+
+
 def materialise_split(
-    dataset: Dataset, name: str, spec: dict[str, object], parts: Parts
+    dataset: Dataset, name: str, spec: Mapping[str, Any], parts: Parts
 ) -> SplitData:
-    """Turn stored row ids into the train/valid/test views a model fits and is evaluated on."""
+    """Turn stored row ids into the train/valid/test views a model fits and is evaluated on.
+
+    Each view gets ``label`` = (rating >= ``spec["relevant_min_rating"]``) as float32 when the
+    stored spec (a ``Protocol.to_dict()``) has that threshold and the rows have ratings, and the
+    dataset's impressions divided by ``split_impressions``.
+    """
     missing = {"train", "test"} - set(parts)
     if missing:
         raise DataError(f"split {name!r} lacks the part(s) {sorted(missing)}; recreate the split")
+    views = {"train": dataset.rows(parts["train"]), "test": dataset.rows(parts["test"])}
     valid = parts.get("valid")
+    if valid is not None and len(valid):
+        views["valid"] = dataset.rows(valid)
+    impressions: dict[str, pd.DataFrame] = {}
+    if dataset.impressions is not None:
+        impressions = split_impressions(
+            dataset.impressions, views, _split_kind(spec), dataset.n_users, dataset.n_items
+        )
+    threshold = spec.get("relevant_min_rating")
+    done = {
+        part: replace(
+            view,
+            label=_labels(view, None if threshold is None else float(threshold)),
+            impressions=impressions.get(part),
+        )
+        for part, view in views.items()
+    }
     return SplitData(
-        name=name,
-        spec=spec,
-        train=dataset.rows(parts["train"]),
-        test=dataset.rows(parts["test"]),
-        valid=dataset.rows(valid) if valid is not None and len(valid) else None,
+        name=name, spec=dict(spec), train=done["train"], test=done["test"], valid=done.get("valid")
     )
+
+
+def split_impressions(
+    impressions: pd.DataFrame,
+    views: Mapping[str, TrainSplit],
+    kind: str | None,
+    n_users: int,
+    n_items: int,
+) -> dict[str, pd.DataFrame]:
+    """Divide impression rows among the parts so that no held-out click is seen in training.
+
+    Every impression lands in exactly one part (train, valid or test):
+
+    - ``temporal``: by time alone. An impression at or after the earliest valid (test) row goes
+      to valid (test), as interaction rows at a cut do, so every train impression precedes the
+      held-out windows. Impressions without a timestamp follow the pair rule below.
+    - every other kind: by pair, the latest part (test over valid over train) whose interaction
+      rows hold the impression's (user, item) pair, and train for a pair that no part holds.
+      Impressions are logged independently of interactions (the synthetic catalogue draws slates
+      from a logging policy), so a click can fall on a pair held out in test; it goes to test
+      with the pair. Pairs no part holds go to train rather than to the user's majority part:
+      they reveal no held-out pair, and a random or user-stratified split's majority is train.
+    - ``leave-last-out`` adds each user's window to the pair rule: an impression at or after
+      that user's valid (test) row goes to valid (test) even when its pair has no interaction.
+
+    Args:
+        impressions: columns as ``Dataset.impressions`` (user_idx, item_idx, timestamp, ...).
+        views: interaction rows per part (``train``, ``test``, optional ``valid``).
+        kind: the split kind (``SPLIT_KINDS``) or None when the spec does not say.
+        n_users: U.
+        n_items: I.
+
+    Returns:
+        The impression rows of each part in ``views``, in stored order, with a fresh index.
+    """
+    users = impressions["user_idx"].to_numpy(np.int64)
+    keys = users * n_items + impressions["item_idx"].to_numpy(np.int64)
+    ts_column = impressions["timestamp"]
+    has_ts = ts_column.notna().to_numpy()
+    ts = ts_column.to_numpy(dtype=np.int64, na_value=0)
+    ranked = [(rank, views[part]) for rank, part in enumerate(_PART_ORDER) if part in views]
+    code = np.zeros(len(impressions), dtype=np.int8)
+    for rank, view in ranked[1:]:  # ascending, so a later part overrides an earlier one
+        part_keys = np.unique(view.user_idx * n_items + view.item_idx)
+        code[_sorted_contains(part_keys, keys)] = rank
+    if kind == "temporal":
+        by_time = np.zeros(len(impressions), dtype=np.int8)
+        for rank, view in ranked[1:]:
+            if view.timestamp is not None and len(view):
+                by_time[ts >= view.timestamp.min()] = rank
+        code = np.where(has_ts, by_time, code)
+    elif kind == "leave-last-out":
+        for rank, view in ranked[1:]:
+            if view.timestamp is None:
+                continue
+            cut = np.full(n_users, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(cut, view.user_idx, view.timestamp)
+            late = has_ts & (ts >= cut[users])
+            code[late] = np.maximum(code[late], rank)
+    return {
+        part: impressions.iloc[np.flatnonzero(code == rank)].reset_index(drop=True)
+        for rank, part in enumerate(_PART_ORDER)
+        if part in views
+    }
+
+
+def _sorted_contains(haystack: IntArray, needles: IntArray) -> BoolArray:
+    """(M,) whether each needle is in the sorted ``haystack``."""
+    if len(haystack) == 0:
+        return np.zeros(len(needles), dtype=bool)
+    position = np.searchsorted(haystack, needles).clip(max=len(haystack) - 1)
+    return haystack[position] == needles
+
+
+def _split_kind(spec: Mapping[str, Any]) -> str | None:
+    """The split kind of a stored spec: a protocol dict's ``split.kind`` or a bare ``kind``."""
+    split = spec.get("split")
+    kind = split.get("kind") if isinstance(split, Mapping) else spec.get("kind")
+    return None if kind is None else str(kind)
+
+
+def _labels(view: TrainSplit, threshold: float | None) -> FloatArray | None:
+    """(N,) float32 1.0 where the rating reaches ``threshold``; None without one or ratings."""
+    if threshold is None or view.rating is None:
+        return None
+    return (view.rating >= threshold).astype(np.float32)

@@ -1,19 +1,20 @@
 """The model protocol every architecture follows, and the registry of architectures.
 
-A model is ``<Name>Config`` (a frozen dataclass whose fields all have defaults and ``metadata`` with
-``help`` and optional ``min``/``max``/``choices``) plus ``<Name>`` (a ``Recommender`` subclass
-decorated
-with ``@register``). The dashboard, the CLI and the evaluation use only the methods defined here.
-Saving writes ``config.json`` and ``weights.safetensors``; nothing is ever pickled.
+A model is ``<Name>Config`` (a frozen ``ModelConfig`` dataclass whose fields all have defaults and
+``metadata`` with ``help`` and optional bounds) plus ``<Name>``, a subclass of one of the two
+stages decorated with ``@register``: ``RetrievalModel`` scores users against the whole catalogue,
+``RankingModel`` (``models.ranking_base``) scores feature rows and per-user candidate sets. The
+dashboard, the CLI and the evaluation use only the methods defined here. Saving writes
+``config.json`` and ``weights.safetensors`` (plus any JSON/text a model's ``save_extra`` adds);
+nothing is ever pickled.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
@@ -21,10 +22,25 @@ import numpy as np
 import scipy.sparse as sp
 from safetensors.numpy import load_file, save_file
 
-from recsys_core.config import param
+from recsys_core.config import Config, param
 from recsys_core.data.dataset import TrainSplit
 from recsys_core.errors import ConfigError, DataError, NotFittedError
+from recsys_core.retrieval.exact_topk import top_k_rows
+from recsys_core.training import Callback, EpochReport, notify
 from recsys_core.types import Embeddings, FloatArray, IntArray, TopK
+
+__all__ = [
+    "Callback",
+    "EpochReport",
+    "ModelConfig",
+    "Recommender",
+    "RetrievalModel",
+    "get_model_class",
+    "list_models",
+    "notify",
+    "param",
+    "register",
+]
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
@@ -33,104 +49,10 @@ SCORE_CHUNK_USERS = 1024
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(Config):
     """Base of every model config: the seed is common to all."""
 
     seed: int = param(42, "Random seed for initialisation, sampling and data order.", min=0)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> Self:
-        """Build and validate a config; unknown keys or bad values raise ``ConfigError``."""
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - set(fields))
-        if unknown:
-            raise ConfigError(
-                f"{cls.__name__} has no option {', '.join(map(repr, unknown))}; "
-                f"valid options are: {', '.join(sorted(fields))}"
-            )
-        coerced = {name: _coerce(fields[name], value) for name, value in values.items()}
-        config = cls(**coerced)
-        config.validate()
-        return config
-
-    def validate(self) -> None:
-        """Check every field against its ``min``/``max``/``choices`` metadata."""
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            meta = f.metadata
-            if "choices" in meta and value not in meta["choices"]:
-                raise ConfigError(
-                    f"{type(self).__name__}.{f.name}={value!r} is not one of "
-                    f"{list(meta['choices'])}"
-                )
-            if "min" in meta and value < meta["min"]:
-                raise ConfigError(
-                    f"{type(self).__name__}.{f.name}={value!r} is below its minimum {meta['min']}"
-                )
-            if "max" in meta and value > meta["max"]:
-                raise ConfigError(
-                    f"{type(self).__name__}.{f.name}={value!r} is above its maximum {meta['max']}"
-                )
-
-
-def _coerce(f: dataclasses.Field[Any], value: Any) -> Any:
-    """Turn a CLI/form string into the field's type (the type of its default)."""
-    target = type(f.default)
-    if isinstance(value, target) and not (target is int and isinstance(value, bool)):
-        return value
-    try:
-        if target is bool:
-            if isinstance(value, str):
-                lowered = value.strip().lower()
-                if lowered in {"1", "true", "yes", "on"}:
-                    return True
-                if lowered in {"0", "false", "no", "off"}:
-                    return False
-                raise ValueError(value)
-            return bool(value)
-        if target is int:
-            as_float = float(value)
-            if not as_float.is_integer():
-                raise ValueError(value)
-            return int(as_float)
-        if target is float:
-            return float(value)
-        if target is str:
-            return str(value)
-    except (TypeError, ValueError):
-        raise ConfigError(
-            f"option {f.name}={value!r} is not a valid {target.__name__}; "
-            f"{f.metadata.get('help', '')}"
-        ) from None
-    return value
-
-
-@dataclass(frozen=True)
-class EpochReport:
-    """What a training loop tells its callbacks after each epoch."""
-
-    epoch: int
-    n_epochs: int
-    loss: float
-    metrics: dict[str, float] = field(default_factory=dict)
-
-
-#: A callback sees each epoch's report and returns True to stop training early.
-Callback = Callable[[EpochReport], bool | None]
-
-
-def notify(callbacks: Sequence[Callback], report: EpochReport) -> bool:
-    """Send ``report`` to every callback; True when any asks to stop."""
-    stop = False
-    for callback in callbacks:
-        stop = bool(callback(report)) or stop
-    return stop
-
-
-ConfigT = TypeVar("ConfigT", bound=ModelConfig)
 
 
 class Recommender(ABC):
@@ -138,12 +60,16 @@ class Recommender(ABC):
 
     Subclasses set ``name``, ``stage``, ``requires``, ``config_class`` and implement ``fit``,
     ``_score_users``, ``_state`` and ``_restore``; ``recommend`` is implemented once here.
+    ``predicts_ratings`` marks models whose scores are ratings (evaluated by RMSE/MAE too);
+    ``personalised = False`` marks models that give every user the same order.
     """
 
     name: ClassVar[str]
     label: ClassVar[str]
     stage: ClassVar[Literal["retrieval", "ranking"]] = "retrieval"
     requires: ClassVar[frozenset[str]] = frozenset({"ids"})
+    predicts_ratings: ClassVar[bool] = False
+    personalised: ClassVar[bool] = True
     config_class: ClassVar[type[ModelConfig]] = ModelConfig
 
     def __init__(self, config: ModelConfig | None = None, **overrides: Any) -> None:
@@ -198,6 +124,41 @@ class Recommender(ABC):
             )
         return self.score_pairs(users, items)
 
+    def score_candidates(self, user_idx: IntArray, candidates: IntArray) -> FloatArray:
+        """(B,) users and (B, C) candidate items per user -> (B, C) scores; -1 pads -> -inf.
+
+        Only the candidates are scored (through ``score_pairs``), never the whole catalogue, so a
+        ranking model behind a retrieval stage costs B * C rows.
+        """
+        self._check_fitted()
+        users = self._check_users(user_idx)
+        items = np.asarray(candidates, dtype=np.int64)
+        if items.ndim != 2 or items.shape[0] != len(users):
+            raise DataError("candidates must be a (B, C) array with one row per user")
+        if items.size and items.max() >= self.n_items_:
+            raise DataError(f"candidate items must lie below {self.n_items_}")
+        valid = items >= 0
+        out = np.full(items.shape, -np.inf, dtype=np.float32)
+        rows = np.broadcast_to(users[:, None], items.shape)
+        out[valid] = self.score_pairs(rows[valid], items[valid])
+        return out
+
+    def rank_candidates(
+        self, user_idx: IntArray, candidates: IntArray, k: int, *, exclude_seen: bool = True
+    ) -> TopK:
+        """Top-k of each user's own (B, C) candidate set, best first (a two-stage cascade's end)."""
+        scores = self.score_candidates(user_idx, candidates)
+        items = np.asarray(candidates, dtype=np.int64)
+        if exclude_seen and self.seen_ is not None and items.size:
+            users = np.broadcast_to(self._check_users(user_idx)[:, None], items.shape)
+            seen = np.zeros(items.shape, dtype=bool)
+            valid = items >= 0
+            seen[valid] = np.asarray(self.seen_[users[valid], items[valid]]).ravel() > 0
+            scores[seen] = -np.inf
+        columns, top = top_k_rows(scores, k)
+        picked = np.take_along_axis(items, np.maximum(columns, 0), axis=1)
+        return TopK(item_idx=np.where(columns >= 0, picked, -1), scores=top)
+
     def recommend(
         self,
         user_idx: IntArray,
@@ -231,7 +192,7 @@ class Recommender(ABC):
                 allowed = np.full(scores.shape[1], False)
                 allowed[np.asarray(candidates, dtype=np.int64)] = True
                 scores[:, ~allowed] = -np.inf
-            top_items, top_scores = _top_k_rows(scores, k)
+            top_items, top_scores = top_k_rows(scores, k)
             item_out[start : start + len(chunk)] = top_items
             score_out[start : start + len(chunk)] = top_scores
         return TopK(item_idx=item_out, scores=score_out)
@@ -259,6 +220,7 @@ class Recommender(ABC):
             state["seen.indptr"] = self.seen_.indptr.astype(np.int64)
             state["seen.indices"] = self.seen_.indices.astype(np.int64)
         save_file(state, str(directory / WEIGHTS_FILE))
+        self.save_extra(directory)
         payload = {
             "model": self.name,
             "config": self.config.to_dict(),
@@ -299,6 +261,7 @@ class Recommender(ABC):
                 shape=(model.n_users_, model.n_items_),
             )
         try:
+            model.load_extra(directory)
             model._restore(state)
         except (KeyError, ValueError, IndexError) as exc:
             raise DataError(
@@ -306,6 +269,12 @@ class Recommender(ABC):
                 f"({type(exc).__name__}: {exc}); retrain the run"
             ) from None
         return model
+
+    def save_extra(self, directory: Path) -> None:  # noqa: B027 - optional hook
+        """Write non-array state (vocabularies, a text model dump) as JSON or text files."""
+
+    def load_extra(self, directory: Path) -> None:  # noqa: B027 - optional hook
+        """Read what ``save_extra`` wrote; raise ``DataError`` naming a missing or corrupt file."""
 
     # --- helpers for subclasses ---------------------------------------------------------------
     def _start_fit(self, train: TrainSplit) -> None:
@@ -332,20 +301,10 @@ class Recommender(ABC):
         return users
 
 
-def _top_k_rows(scores: FloatArray, k: int) -> tuple[IntArray, FloatArray]:
-    """Row-wise top-k of a (B, I) matrix, best first; ties to the lower item index; -inf -> -1."""
-    n_rows, n_cols = scores.shape
-    k_eff = min(k, n_cols)
-    part = np.argpartition(-scores, k_eff - 1, axis=1)[:, :k_eff]
-    part_scores = np.take_along_axis(scores, part, axis=1)
-    order = np.lexsort((part, -part_scores), axis=1)
-    items = np.take_along_axis(part, order, axis=1)
-    top = np.take_along_axis(part_scores, order, axis=1)
-    items = np.where(np.isneginf(top), -1, items)
-    if k_eff < k:
-        items = np.pad(items, ((0, 0), (0, k - k_eff)), constant_values=-1)
-        top = np.pad(top, ((0, 0), (0, k - k_eff)), constant_values=-np.inf)
-    return items.astype(np.int64), top.astype(np.float32)
+class RetrievalModel(Recommender):
+    """First stage: scores each user against the whole catalogue (``score``, ``recommend``)."""
+
+    stage: ClassVar[Literal["retrieval", "ranking"]] = "retrieval"
 
 
 _REGISTRY: dict[str, type[Recommender]] = {}

@@ -11,14 +11,16 @@ concurrent searches (faiss CPU indexes allow that).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import faiss
 import numpy as np
 
 from recsys_core.errors import ConfigError, DataError
-from recsys_core.models.base import Recommender
 from recsys_core.types import FloatArray, IntArray, TopK
+
+if TYPE_CHECKING:
+    from recsys_core.models.base import Recommender
 
 Metric = Literal["ip", "cosine"]
 #: The similarity measures an index supports: inner product, or cosine similarity.

@@ -20,7 +20,7 @@ from streamlit.delta_generator import DeltaGenerator
 from recsys_core.errors import ConfigError
 from recsys_core.models import ModelConfig
 
-WidgetKind = Literal["int", "float", "choice", "bool", "text"]
+WidgetKind = Literal["int", "float", "choice", "bool", "text", "list"]
 #: Fields every config inherits (the seed): drawn after the architecture's own options.
 _COMMON_FIELDS = frozenset(f.name for f in dataclasses.fields(ModelConfig))
 #: Widgets per row of the form.
@@ -33,7 +33,8 @@ class FieldSpec:
 
     Attributes:
         name: the field name (also the CLI's ``--set`` key and the widget label).
-        kind: ``int``/``float`` number input, ``choice`` selectbox, ``bool`` checkbox, ``text``.
+        kind: ``int``/``float`` number input, ``choice`` selectbox, ``bool`` checkbox, ``text``,
+            ``list`` (a tuple field such as layer sizes, typed as comma-separated values).
         default: the field's default value.
         help: the field's help text.
         min_value: lower bound of a number input (the field's type), or None.
@@ -95,9 +96,13 @@ def _field_spec(config_class: type[ModelConfig], f: dataclasses.Field[Any]) -> F
         )
     if isinstance(default, str):
         return FieldSpec(f.name, "text", default, help_text)
+    if isinstance(default, tuple):
+        text = ",".join(str(value) for value in default)
+        return FieldSpec(f.name, "list", text, f"{help_text} Comma-separated, e.g. {text}.")
     raise ConfigError(
         f"{config_class.__name__}.{f.name} has a default of type {type(default).__name__}, which "
-        "the Train page cannot draw; give it choices metadata or make it a bool/int/float/str"
+        "the Train page cannot draw; give it choices metadata or make it a bool/int/float/str "
+        "or a tuple of those"
     )
 
 
@@ -121,7 +126,7 @@ def draw_field(spec: FieldSpec, *, key: str) -> Any:
         )
     if spec.kind == "bool":
         return st.checkbox(spec.name, value=spec.default, help=spec.help, key=key)
-    if spec.kind == "text":
+    if spec.kind in ("text", "list"):
         return st.text_input(spec.name, value=spec.default, help=spec.help, key=key)
     return st.number_input(
         spec.name,

@@ -1,4 +1,4 @@
-"""Setup of the contract suite: the checkerboard dataset and the per-model overrides.
+"""Setup of the contract suite: the checkerboard dataset and options chosen by capability.
 
 The checkerboard has two user groups and two item groups. Every user interacts with all the items
 of their own group but one (rated 4 or 5) and never with the other group's items, so any model
@@ -7,6 +7,7 @@ that learns from co-occurrence, factors or item text should put the held-out ite
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,19 +30,16 @@ GROUP_TEXT = (
     ("Love Letters", "Romance|Drama", "love|letters"),
 )
 
-#: Options each model gets in the contract suite; a model without an entry uses its defaults.
-#: The checkerboard is tiny, so keep training short here (e.g. epochs of torch models).
-CONTRACT_SETUP: dict[str, dict[str, Any]] = {
-    "bpr": {"n_epochs": 60, "lr": 0.05, "batch_size": 16, "dim": 8, "l2": 1e-3, "device": "cpu"},
-    "mf": {"n_epochs": 60, "lr": 0.05, "batch_size": 16, "dim": 8, "l2": 1e-3, "device": "cpu"},
+#: Options for the tiny checkerboard, applied to every config that has the field: short, fast
+#: training for any torch model, so a new architecture needs no entry here.
+SMALL_DATA_OPTIONS: dict[str, Any] = {
+    "n_epochs": 60,
+    "lr": 0.05,
+    "batch_size": 16,
+    "dim": 8,
+    "l2": 1e-3,
+    "device": "cpu",
 }
-
-#: Models that give every user the same list: a personal hold-out cannot come back first.
-NOT_PERSONALISED = frozenset({"popularity"})
-#: Explicit rating predictors: trained on in-group ratings only, nothing tells them that the other
-#: group's unrated items are worse, so top-1 on the checkerboard is not theirs to win (their own
-#: tests check rating recovery instead).
-RATING_PREDICTORS = frozenset({"mf"})
 
 
 @dataclass(frozen=True)
@@ -120,14 +118,10 @@ def board() -> Checkerboard:
     return make_checkerboard()
 
 
-@pytest.fixture(scope="session")
-def not_personalised() -> frozenset[str]:
-    return NOT_PERSONALISED
-
-
-@pytest.fixture(scope="session")
-def rating_predictors() -> frozenset[str]:
-    return RATING_PREDICTORS
+def small_data_options(name: str) -> dict[str, Any]:
+    """The ``SMALL_DATA_OPTIONS`` that ``name``'s config has (its defaults for the rest)."""
+    fields = {f.name for f in dataclasses.fields(get_model_class(name).config_class)}
+    return {key: value for key, value in SMALL_DATA_OPTIONS.items() if key in fields}
 
 
 @pytest.fixture(scope="session")
@@ -139,7 +133,7 @@ def options_for(
 
     def options(name: str) -> dict[str, Any]:
         if name not in cache:
-            cache[name] = dict(CONTRACT_SETUP.get(name, {}))
+            cache[name] = small_data_options(name)
             if name in SOURCE_WRITERS:
                 cache[name].update(SOURCE_WRITERS[name](tmp_path_factory.mktemp(name), board))
         return dict(cache[name])

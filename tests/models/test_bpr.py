@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from recsys_core.data.dataset import TrainSplit
-from recsys_core.models.retrieval.bpr import BPR, BPRNet, _sample_negatives
+from recsys_core.models.retrieval.bpr import BPR, BPRNet
 from recsys_core.training import CancelSignal, TrainingCancelled, valid_ndcg_at_k
 
 N_GROUPS, USERS_PER_GROUP, ITEMS_PER_GROUP, SEEN_PER_USER = 4, 12, 10, 6
@@ -54,27 +54,6 @@ def test_net_scores_are_dot_product_plus_item_bias() -> None:
     full = net.score_all_items(users).detach().numpy()
     assert full.shape == (3, 4)
     np.testing.assert_allclose(full[np.arange(3), items.numpy()], expected, rtol=1e-6)
-
-
-def test_negatives_avoid_the_users_positives_and_cover_the_rest_uniformly() -> None:
-    n_items = 6
-    positives = {0: [1, 4], 1: [0, 2, 3, 5]}
-    users = torch.tensor([u for u, items in positives.items() for _ in items])
-    keys = torch.tensor(sorted(u * n_items + i for u, items in positives.items() for i in items))
-    generator = torch.Generator().manual_seed(0)
-    draws = torch.stack([_sample_negatives(users, keys, n_items, generator) for _ in range(2000)])
-    for user, seen in positives.items():
-        drawn = draws[:, users == user].flatten().numpy()
-        allowed = sorted(set(range(n_items)) - set(seen))
-        assert sorted(set(drawn.tolist())) == allowed
-        shares = np.bincount(drawn, minlength=n_items)[allowed] / len(drawn)
-        np.testing.assert_allclose(shares, 1 / len(allowed), atol=0.02)
-
-
-def test_negatives_stop_redrawing_for_a_user_who_saw_everything() -> None:
-    users = torch.zeros(3, dtype=torch.int64)
-    negatives = _sample_negatives(users, torch.arange(3), 3, torch.Generator().manual_seed(0))
-    assert negatives.shape == (3,) and bool(((negatives >= 0) & (negatives < 3)).all())
 
 
 def test_loss_falls_and_held_out_group_items_rank_far_above_chance(fitted: BPR) -> None:

@@ -8,31 +8,24 @@ Shape legend: B batch, U users, I items, D dim.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Self
 
 import numpy as np
 import torch
 from torch import nn
 
 from recsys_core.data.dataset import TrainSplit
-from recsys_core.models.base import Callback, ModelConfig, Recommender, param, register
+from recsys_core.data.sampling import positive_keys, uniform_negatives
+from recsys_core.models.base import RetrievalModel, param, register
 from recsys_core.models.losses import bpr_loss, l2_penalty
-from recsys_core.training import (
-    DEVICE_CHOICES,
-    EarlyStopping,
-    resolve_device,
-    seed_everything,
-    shuffled_batches,
-    train_epochs,
-    valid_ndcg_at_k,
-)
+from recsys_core.models.torch_base import BatchFactory, TorchConfig, TorchRecommender
+from recsys_core.training import shuffled_batches
 from recsys_core.types import Embeddings, FloatArray, IntArray
 
 
 @dataclass(frozen=True)
-class BPRConfig(ModelConfig):
+class BPRConfig(TorchConfig):
     """Options of BPR-MF."""
 
     dim: int = param(64, "Latent dimension D of user and item factors.", min=1, max=1024)
@@ -43,15 +36,7 @@ class BPRConfig(ModelConfig):
     )
     batch_size: int = param(4096, "Positive pairs per optimizer step.", min=1, max=1_000_000)
     init_std: float = param(0.1, "Standard deviation of the initial factors.", min=0.0, max=1.0)
-    patience: int = param(
-        0,
-        "With a validation split: stop after this many epochs without a better validation "
-        "nDCG@10 and keep the best epoch (0 trains all epochs).",
-        min=0,
-    )
-    device: str = param(
-        "auto", "Where to train: auto picks CUDA when present.", choices=DEVICE_CHOICES
-    )
+    loss: str = param("bpr", "Pairwise BPR loss on one uniform negative.", choices=("bpr",))
 
 
 class BPRNet(nn.Module):
@@ -84,65 +69,42 @@ class BPRNet(nn.Module):
 
 
 @register
-class BPR(Recommender):
+class BPR(TorchRecommender, RetrievalModel):
     """BPR-MF with one uniform negative per positive, Adam and L2 on the batch's rows."""
 
     name = "bpr"
     label = "BPR-MF"
-    stage = "retrieval"
     requires = frozenset({"ids"})
     config_class = BPRConfig
     config: BPRConfig
+    net_: BPRNet
 
-    def fit(
-        self,
-        train: TrainSplit,
-        *,
-        valid: TrainSplit | None = None,
-        callbacks: Sequence[Callback] = (),
-    ) -> Self:
-        self._start_fit(train)
+    def build_net(self) -> BPRNet:
         cfg = self.config
-        self.device_ = resolve_device(cfg.device)
-        generator = seed_everything(cfg.seed, self.device_)
+        return BPRNet(self.n_users_, self.n_items_, cfg.dim, cfg.init_std)
+
+    def batches(self, train: TrainSplit, generator: torch.Generator) -> BatchFactory:
         positives = self.seen_.tocoo()  # one row per distinct (user, item) pair
-        users = torch.tensor(positives.row, dtype=torch.int64, device=self.device_)
-        items = torch.tensor(positives.col, dtype=torch.int64, device=self.device_)
-        positive_keys = torch.sort(users * self.n_items_ + items).values  # for membership tests
-        self.net_ = BPRNet(self.n_users_, self.n_items_, cfg.dim, cfg.init_std).to(self.device_)
-        optimizer = torch.optim.Adam(self.net_.parameters(), lr=cfg.lr)
+        users = self.to_tensor(positives.row)
+        items = self.to_tensor(positives.col)
+        keys = positive_keys(users, items, self.n_items_)
 
         def make_batches() -> Iterator[tuple[torch.Tensor, ...]]:
-            negatives = _sample_negatives(users, positive_keys, self.n_items_, generator)
-            return shuffled_batches((users, items, negatives), cfg.batch_size, generator)
+            negatives = uniform_negatives(users, keys, self.n_items_, generator)
+            return shuffled_batches((users, items, negatives), self.config.batch_size, generator)
 
-        def compute_loss(user: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
-            ranking = bpr_loss(self.net_(user, pos), self.net_(user, neg))
-            rows = (self.net_.user_emb(user), self.net_.item_emb(pos), self.net_.item_emb(neg))
-            return ranking + cfg.l2 * l2_penalty(*rows)
+        return make_batches
 
-        def evaluate() -> dict[str, float]:
-            return {"valid_ndcg@10": valid_ndcg_at_k(self, valid, k=10)}
-
-        early_stopping = None
-        if valid is not None and cfg.patience > 0:
-            early_stopping = EarlyStopping("valid_ndcg@10", "max", cfg.patience)
-        self.history_ = train_epochs(
-            self.net_,
-            optimizer,
-            make_batches,
-            compute_loss,
-            cfg.n_epochs,
-            callbacks=callbacks,
-            evaluate=evaluate if valid is not None else None,
-            early_stopping=early_stopping,
-        )
-        return self
+    def loss(self, user: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
+        net = self.net_
+        ranking = bpr_loss(net(user, pos), net(user, neg))
+        rows = (net.user_emb(user), net.item_emb(pos), net.item_emb(neg))
+        return ranking + self.config.l2 * l2_penalty(*rows)
 
     def _score_users(self, user_idx: IntArray) -> FloatArray:
-        users = torch.tensor(user_idx, dtype=torch.int64, device=self.device_)
         with torch.no_grad():
-            return self.net_.score_all_items(users).cpu().numpy().astype(np.float32)
+            scores = self.net_.score_all_items(self.to_tensor(user_idx))
+        return scores.cpu().numpy().astype(np.float32)
 
     def embeddings(self) -> Embeddings:
         """(U, D) user and (I, D) item factors; the item bias is not part of them."""
@@ -150,43 +112,3 @@ class BPR(Recommender):
             user=self.net_.user_emb.weight.detach().cpu().numpy().astype(np.float32),
             item=self.net_.item_emb.weight.detach().cpu().numpy().astype(np.float32),
         )
-
-    def _state(self) -> dict[str, np.ndarray]:
-        return {k: v.detach().cpu().numpy() for k, v in self.net_.state_dict().items()}
-
-    def _restore(self, state: dict[str, np.ndarray]) -> None:
-        self.device_ = resolve_device(self.config.device)
-        self.net_ = BPRNet(self.n_users_, self.n_items_, self.config.dim, self.config.init_std)
-        self.net_.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
-        self.net_.to(self.device_).eval()
-
-
-def _sample_negatives(
-    users: torch.Tensor, positive_keys: torch.Tensor, n_items: int, generator: torch.Generator
-) -> torch.Tensor:
-    """One item per positive pair, drawn uniformly from the items its user has not interacted with.
-
-    Draws all negatives at once, then re-draws only those that hit a positive until none does.
-    A user who has interacted with every item has no negative; such rows keep their first draw.
-
-    Args:
-        users: (N,) user of each positive pair, one row per distinct positive pair.
-        positive_keys: (N,) sorted ``user * I + item`` keys of those pairs.
-        n_items: I.
-        generator: the fit's seeded generator.
-
-    Returns:
-        (N,) item indices.
-    """
-    device = users.device
-    negatives = torch.randint(n_items, users.shape, generator=generator, device=device)
-    saturated = torch.bincount(users)[users] >= n_items
-    pending = torch.nonzero(~saturated).squeeze(-1)
-    while len(pending):
-        keys = users[pending] * n_items + negatives[pending]
-        position = torch.searchsorted(positive_keys, keys).clamp_(max=len(positive_keys) - 1)
-        pending = pending[positive_keys[position] == keys]
-        negatives[pending] = torch.randint(
-            n_items, pending.shape, generator=generator, device=device
-        )
-    return negatives

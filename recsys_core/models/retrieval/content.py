@@ -23,7 +23,7 @@ from sklearn.preprocessing import normalize
 
 from recsys_core.data.dataset import TrainSplit
 from recsys_core.errors import DataError
-from recsys_core.models.base import Callback, ModelConfig, Recommender, param, register
+from recsys_core.models.base import Callback, ModelConfig, RetrievalModel, param, register
 from recsys_core.models.retrieval.itemknn import csr_from_state, csr_to_state
 from recsys_core.types import Embeddings, FloatArray, IntArray
 
@@ -54,12 +54,11 @@ class ContentBasedConfig(ModelConfig):
 
 
 @register
-class ContentBased(Recommender):
+class ContentBased(RetrievalModel):
     """Cosine between a user's TF-IDF profile and each item's TF-IDF vector."""
 
     name = "content"
     label = "Content-based (TF-IDF)"
-    stage = "retrieval"
     requires = frozenset({"ids", "item_text"})
     config_class = ContentBasedConfig
     config: ContentBasedConfig

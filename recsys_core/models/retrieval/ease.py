@@ -25,7 +25,7 @@ from recsys_core.models.base import (
     Callback,
     EpochReport,
     ModelConfig,
-    Recommender,
+    RetrievalModel,
     notify,
     param,
     register,
@@ -59,12 +59,11 @@ class EASEConfig(ModelConfig):
 
 
 @register
-class EASE(Recommender):
+class EASE(RetrievalModel):
     """Linear item-item model with a closed-form solution and a zero diagonal."""
 
     name = "ease"
     label = "EASE (shallow autoencoder)"
-    stage = "retrieval"
     requires = frozenset({"ids"})
     config_class = EASEConfig
     config: EASEConfig

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recsys_core.data.dataset import TrainSplit
-from recsys_core.models.base import Callback, ModelConfig, Recommender, param, register
+from recsys_core.models.base import Callback, ModelConfig, RetrievalModel, param, register
 from recsys_core.types import FloatArray, IntArray
 
 #: Upper bound on the entries of one dense (block, I) similarity block.
@@ -59,12 +59,11 @@ class ItemKNNConfig(ModelConfig):
 
 
 @register
-class ItemKNN(Recommender):
+class ItemKNN(RetrievalModel):
     """Scores items by their summed cosine similarity to the user's training items."""
 
     name = "itemknn"
     label = "Item k-NN (cosine)"
-    stage = "retrieval"
     requires = frozenset({"ids"})
     config_class = ItemKNNConfig
     config: ItemKNNConfig

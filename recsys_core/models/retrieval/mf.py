@@ -9,9 +9,9 @@ rating prediction and for that comparison. Shape legend: B batch, U users, I ite
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Self
+from typing import Literal
 
 import numpy as np
 import torch
@@ -20,23 +20,15 @@ from torch import nn
 
 from recsys_core.data.dataset import TrainSplit
 from recsys_core.errors import DataError
-from recsys_core.models.base import Callback, ModelConfig, Recommender, param, register
+from recsys_core.models.base import RetrievalModel, param, register
 from recsys_core.models.losses import l2_penalty
-from recsys_core.training import (
-    DEVICE_CHOICES,
-    EarlyStopping,
-    resolve_device,
-    seed_everything,
-    shuffled_batches,
-    train_epochs,
-)
+from recsys_core.models.torch_base import BatchFactory, TorchConfig, TorchRecommender
+from recsys_core.training import shuffled_batches
 from recsys_core.types import Embeddings, FloatArray, IntArray
-
-OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
 
 @dataclass(frozen=True)
-class BiasedMFConfig(ModelConfig):
+class BiasedMFConfig(TorchConfig):
     """Options of biased matrix factorisation."""
 
     dim: int = param(64, "Latent dimension D of user and item factors.", min=1, max=1024)
@@ -47,7 +39,6 @@ class BiasedMFConfig(ModelConfig):
         min=1e-6,
         max=10.0,
     )
-    optimizer: str = param("adam", "Optimizer.", choices=tuple(OPTIMIZERS))
     l2: float = param(
         0.12, "L2 penalty on the batch's user/item factors and biases.", min=0.0, max=10.0
     )
@@ -59,9 +50,7 @@ class BiasedMFConfig(ModelConfig):
         "and keep the best epoch (0 trains all epochs).",
         min=0,
     )
-    device: str = param(
-        "auto", "Where to train: auto picks CUDA when present.", choices=DEVICE_CHOICES
-    )
+    loss: str = param("mse", "Squared error on the observed ratings.", choices=("mse",))
 
 
 class BiasedMFNet(nn.Module):
@@ -103,83 +92,69 @@ class BiasedMFNet(nn.Module):
 
 
 @register
-class BiasedMF(Recommender):
+class BiasedMF(TorchRecommender, RetrievalModel):
     """Biased MF trained on explicit ratings with MSE + L2 (Adam or SGD)."""
 
     name = "mf"
     label = "Biased MF (explicit)"
-    stage = "retrieval"
     requires = frozenset({"ids", "ratings"})
+    predicts_ratings = True
     config_class = BiasedMFConfig
     config: BiasedMFConfig
+    net_: BiasedMFNet
 
-    def fit(
-        self,
-        train: TrainSplit,
-        *,
-        valid: TrainSplit | None = None,
-        callbacks: Sequence[Callback] = (),
-    ) -> Self:
+    def prepare(self, train: TrainSplit, valid: TrainSplit | None) -> None:
         _check_ratings(train, "training")
         if valid is not None:
             _check_ratings(valid, "validation")
-        self._start_fit(train)
+        self.global_mean_ = float(torch.tensor(train.rating, dtype=torch.float32).mean())
+
+    def build_net(self) -> BiasedMFNet:
         cfg = self.config
-        self.device_ = resolve_device(cfg.device)
-        generator = seed_everything(cfg.seed, self.device_)
-        users, items, ratings = self._tensors(train)
-        self.net_ = BiasedMFNet(
-            self.n_users_, self.n_items_, cfg.dim, cfg.init_std, float(ratings.mean())
-        ).to(self.device_)
-        optimizer = OPTIMIZERS[cfg.optimizer](self.net_.parameters(), lr=cfg.lr)
+        global_mean = getattr(self, "global_mean_", 0.0)
+        return BiasedMFNet(self.n_users_, self.n_items_, cfg.dim, cfg.init_std, global_mean)
+
+    def batches(self, train: TrainSplit, generator: torch.Generator) -> BatchFactory:
+        self.train_tensors_ = self._tensors(train)
 
         def make_batches() -> Iterator[tuple[torch.Tensor, ...]]:
-            return shuffled_batches((users, items, ratings), cfg.batch_size, generator)
+            return shuffled_batches(self.train_tensors_, self.config.batch_size, generator)
 
-        def compute_loss(
-            user: torch.Tensor, item: torch.Tensor, rating: torch.Tensor
-        ) -> torch.Tensor:
-            net = self.net_
-            rows = (
-                net.user_emb(user),
-                net.item_emb(item),
-                net.user_bias(user),
-                net.item_bias(item),
-            )
-            return F.mse_loss(net(user, item), rating) + cfg.l2 * l2_penalty(*rows)
+        return make_batches
 
+    def loss(self, user: torch.Tensor, item: torch.Tensor, rating: torch.Tensor) -> torch.Tensor:
+        net = self.net_
+        rows = (net.user_emb(user), net.item_emb(item), net.user_bias(user), net.item_bias(item))
+        return F.mse_loss(net(user, item), rating) + self.config.l2 * l2_penalty(*rows)
+
+    def monitor(self) -> tuple[str, Literal["min", "max"]]:
+        return "valid_rmse", "min"
+
+    def epoch_metrics(self, valid: TrainSplit | None) -> Callable[[], dict[str, float]]:
+        """Training RMSE every epoch, and validation RMSE/MAE when there is a validation split."""
         valid_tensors = self._tensors(valid) if valid is not None else None
 
         def evaluate() -> dict[str, float]:
-            metrics = {"train_rmse": self._rmse_mae(users, items, ratings)[0]}
+            metrics = {"train_rmse": self._rmse_mae(*self.train_tensors_)[0]}
             if valid_tensors is not None:
                 rmse, mae = self._rmse_mae(*valid_tensors)
                 metrics.update(valid_rmse=rmse, valid_mae=mae)
             return metrics
 
-        early_stopping = None
-        if valid is not None and cfg.patience > 0:
-            early_stopping = EarlyStopping("valid_rmse", "min", cfg.patience)
-        self.history_ = train_epochs(
-            self.net_,
-            optimizer,
-            make_batches,
-            compute_loss,
-            cfg.n_epochs,
-            callbacks=callbacks,
-            evaluate=evaluate,
-            early_stopping=early_stopping,
-        )
+        return evaluate
+
+    def after_fit(self) -> None:
         with torch.no_grad():
-            self.train_rmse_ = self._rmse_mae(users, items, ratings)[0]
+            self.train_rmse_ = self._rmse_mae(*self.train_tensors_)[0]
+        del self.train_tensors_
         return self
 
     def _tensors(self, split: TrainSplit) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(N,) user, item and rating tensors of a split on the model's device."""
         return (
-            torch.tensor(split.user_idx, dtype=torch.int64, device=self.device_),
-            torch.tensor(split.item_idx, dtype=torch.int64, device=self.device_),
-            torch.tensor(split.rating, dtype=torch.float32, device=self.device_),
+            self.to_tensor(split.user_idx),
+            self.to_tensor(split.item_idx),
+            self.to_tensor(split.rating, torch.float32),
         )
 
     def _rmse_mae(
@@ -190,9 +165,9 @@ class BiasedMF(Recommender):
         return float(error.pow(2).mean().sqrt()), float(error.abs().mean())
 
     def _score_users(self, user_idx: IntArray) -> FloatArray:
-        users = torch.tensor(user_idx, dtype=torch.int64, device=self.device_)
         with torch.no_grad():
-            return self.net_.score_all_items(users).cpu().numpy().astype(np.float32)
+            scores = self.net_.score_all_items(self.to_tensor(user_idx))
+        return scores.cpu().numpy().astype(np.float32)
 
     def embeddings(self) -> Embeddings:
         """(U, D) user and (I, D) item factors; biases and μ are not part of them."""
@@ -201,17 +176,11 @@ class BiasedMF(Recommender):
             item=self.net_.item_emb.weight.detach().cpu().numpy().astype(np.float32),
         )
 
-    def _state(self) -> dict[str, np.ndarray]:
-        state = {k: v.detach().cpu().numpy() for k, v in self.net_.state_dict().items()}
-        state["train_rmse"] = np.array([self.train_rmse_], dtype=np.float64)
-        return state
+    def fitted_arrays(self) -> dict[str, np.ndarray]:
+        return {"train_rmse": np.array([self.train_rmse_], dtype=np.float64)}
 
-    def _restore(self, state: dict[str, np.ndarray]) -> None:
-        self.device_ = resolve_device(self.config.device)
+    def restore_fitted(self, state: dict[str, np.ndarray]) -> None:
         self.train_rmse_ = float(state.pop("train_rmse")[0])
-        self.net_ = BiasedMFNet(self.n_users_, self.n_items_, self.config.dim, self.config.init_std)
-        self.net_.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
-        self.net_.to(self.device_).eval()
 
 
 def _check_ratings(split: TrainSplit, role: str) -> None:

@@ -13,7 +13,7 @@ from typing import Self
 import numpy as np
 
 from recsys_core.data.dataset import TrainSplit
-from recsys_core.models.base import Callback, ModelConfig, Recommender, param, register
+from recsys_core.models.base import Callback, ModelConfig, RetrievalModel, param, register
 from recsys_core.types import FloatArray, IntArray
 
 
@@ -27,13 +27,13 @@ class PopularityConfig(ModelConfig):
 
 
 @register
-class Popularity(Recommender):
+class Popularity(RetrievalModel):
     """Scores every item by its number of training interactions (the same list for every user)."""
 
     name = "popularity"
     label = "Most popular"
-    stage = "retrieval"
     requires = frozenset({"ids"})
+    personalised = False
     config_class = PopularityConfig
     config: PopularityConfig
 

@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 from recsys_core.data.dataset import TrainSplit
 from recsys_core.errors import ConfigError, DataError
-from recsys_core.models.base import Callback, ModelConfig, Recommender, param, register
+from recsys_core.models.base import Callback, ModelConfig, RetrievalModel, param, register
 from recsys_core.models.retrieval.itemknn import csr_from_state, csr_to_state
 from recsys_core.types import Embeddings, FloatArray, IntArray
 
@@ -57,12 +57,11 @@ class PrecomputedConfig(ModelConfig):
 
 
 @register
-class Precomputed(Recommender):
+class Precomputed(RetrievalModel):
     """Serves externally computed embeddings (dot product) or scores, aligned to the dataset."""
 
     name = "precomputed"
     label = "Precomputed (external embeddings or scores)"
-    stage = "retrieval"
     requires = frozenset({"ids"})
     config_class = PrecomputedConfig
     config: PrecomputedConfig
