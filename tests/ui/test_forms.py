@@ -74,11 +74,11 @@ def test_float_step_is_a_tenth_of_the_order_of_magnitude(default: float, step: f
 
 def test_a_field_type_the_form_cannot_draw_is_refused_with_a_fix() -> None:
     @dataclass(frozen=True)
-    class TupleConfig(ModelConfig):
-        sizes: tuple[int, ...] = param((8, 4), "Layer sizes.")
+    class MappingConfig(ModelConfig):
+        weights: frozenset[int] = param(frozenset({8, 4}), "Weights.")
 
-    with pytest.raises(ConfigError, match="TupleConfig.sizes .*choices metadata"):
-        form_fields(TupleConfig)
+    with pytest.raises(ConfigError, match="MappingConfig.weights .*choices metadata"):
+        form_fields(MappingConfig)
 
 
 def _render_form(model_name: str) -> None:
