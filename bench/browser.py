@@ -18,10 +18,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-#: JavaScript defining ``finishedStatus(bytes)``: the status of the ``script_finished`` field (6) of
-#: a binary ``ForwardMsg`` from Streamlit's websocket, or null. Status 0 ends a full run, 3 a
-#: fragment run, 2 a run cut short by a rerun. Spliced into the init scripts that count runs.
-FINISHED_STATUS_JS = """  const varint = (bytes, at) => {
+#: JavaScript defining ``watchMessages(onMessage)``, for the init scripts that count script runs:
+#: it wraps ``window.WebSocket`` so that each message from Streamlit's server calls
+#: ``onMessage(status, at)``, ``at`` being the ``performance.now()`` of its arrival and ``status``
+#: that of the ``script_finished`` field (6) of a binary ``ForwardMsg``, or null (another message).
+#: Status 0 ends a full run, 3 a fragment run, 2 a run cut short by a rerun.
+WATCH_MESSAGES_JS = """  const varint = (bytes, at) => {
     let value = 0, scale = 1, byte;
     do { byte = bytes[at.i++]; value += (byte & 0x7f) * scale; scale *= 128; } while (byte & 0x80);
     return value;
@@ -37,5 +39,18 @@ FINISHED_STATUS_JS = """  const varint = (bytes, at) => {
       else { return null; }
     }
     return null;
+  };
+  const watchMessages = (onMessage) => {
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (event) => {
+          const at = performance.now();
+          const binary = event.data instanceof ArrayBuffer;
+          onMessage(binary ? finishedStatus(new Uint8Array(event.data)) : null, at);
+        });
+      }
+    };
   };
 """

@@ -3,21 +3,15 @@ by Playwright in Debian's headless Chromium (the ``browser`` fixture in tests/co
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from bench.browser import FINISHED_STATUS_JS
+from bench.browser import WATCH_MESSAGES_JS
+from bench.server import serve_app
 
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "tests" / "e2e" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 #: Tallest screenshot (px): Streamlit scrolls inside its main section, so a "full page" shot
 #: grows the viewport to that section's height first.
 MAX_SHOT_HEIGHT = 8000
@@ -29,49 +23,20 @@ CONTENT_HEIGHT_JS = """() => Math.max(document.documentElement.scrollHeight,
 TWO_FRAMES_JS = (
     "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 )
-#: Init script of every page: counts the script runs the server reports finished. Each binary
-#: websocket message is a ``ForwardMsg``; its top-level field 6 is ``script_finished``, whose status
-#: is 0 at the end of a full run, 3 at the end of a fragment run (2: cut short by a rerun).
+#: Init script of every page: counts the full and the fragment script runs the server reports
+#: finished (``watchMessages`` in bench/browser.py).
 SCRIPT_RUNS_JS = (
     """(() => {
   const runs = { full: 0, fragment: 0 };
   window.__streamlitRuns = runs;
 """
-    + FINISHED_STATUS_JS
-    + """  const Native = window.WebSocket;
-  window.WebSocket = class extends Native {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('message', (event) => {
-        if (!(event.data instanceof ArrayBuffer)) return;
-        const status = finishedStatus(new Uint8Array(event.data));
-        if (status === 0) runs.full += 1;
-        if (status === 3) runs.fragment += 1;
-      });
-    }
-  };
+    + WATCH_MESSAGES_JS
+    + """  watchMessages((status) => {
+    if (status === 0) runs.full += 1;
+    if (status === 3) runs.fragment += 1;
+  });
 })();"""
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, server: subprocess.Popen[bytes], timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not become healthy at {url} within {timeout_s} s")
 
 
 @pytest.fixture(scope="session")
@@ -79,29 +44,8 @@ def app_server(browser: object, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """Base URL of a running app on an empty temporary database (after the browser fixture, which
     skips when Chromium is missing, so no server starts for nothing)."""
     db = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
-    port = _free_port()
-    env = {**os.environ, "RECSCOPE_DB": str(db)}
-    log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-            "--server.headless", "true", "--server.address", "127.0.0.1",
-            "--server.port", str(port), "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none",
-        ],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, server)
+    with serve_app(db, tmp_path_factory.getbasetemp() / "streamlit.log") as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 @pytest.fixture()
