@@ -14,11 +14,13 @@ from recsys_core.models.base import (
 )
 
 # Registration: importing each module runs its @register.
+from recsys_core.models.ranking import logistic  # noqa: F401,E402
 from recsys_core.models.retrieval import (  # noqa: F401,E402
     bpr,
     content,
     ease,
     itemknn,
+    last_item_knn,
     mf,
     popularity,
     precomputed,

@@ -1,4 +1,4 @@
-"""Item and user features derived from the catalogue tables."""
+"""Multi-hot genre vectors straight from the catalogue table (no fitting, no vocabulary)."""
 
 from __future__ import annotations
 

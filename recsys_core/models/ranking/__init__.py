@@ -1,0 +1,1 @@
+"""Ranking architectures: models that score (user, item) feature rows."""
