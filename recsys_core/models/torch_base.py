@@ -109,12 +109,8 @@ class TorchRecommender(Recommender):
         if valid is None:
             return None
         if self.stage == "ranking":
-            return self.validation_scorer(valid)
+            return self.validation_scorer(valid)  # type: ignore[attr-defined] # RankingModel's
         return lambda: {"valid_ndcg@10": valid_ndcg_at_k(self, valid, k=10)}
-
-    def validation_scorer(self, valid: TrainSplit) -> Callable[[], dict[str, float]]:
-        """Ranking models supply their pointwise validation metrics (AUC, log loss)."""
-        raise NotImplementedError(f"{self.name} must define validation_scorer for its stage")
 
     def after_fit(self) -> None:  # noqa: B027
         """Compute fitted summaries once the loop has ended (default: nothing)."""

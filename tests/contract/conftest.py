@@ -58,6 +58,22 @@ class Checkerboard:
     user_group: IntArray
     item_group: IntArray
 
+    def train_valid(self) -> tuple[TrainSplit, TrainSplit]:
+        """The training rows with each user's last row moved to a validation split."""
+        rows = self.train
+        last = np.r_[rows.user_idx[1:] != rows.user_idx[:-1], True]
+
+        def part(mask: np.ndarray) -> TrainSplit:
+            return dataclasses.replace(
+                rows,
+                user_idx=rows.user_idx[mask],
+                item_idx=rows.item_idx[mask],
+                rating=None if rows.rating is None else rows.rating[mask],
+                timestamp=None if rows.timestamp is None else rows.timestamp[mask],
+            )
+
+        return part(~last), part(last)
+
 
 def make_checkerboard() -> Checkerboard:
     """Build the two-group checkerboard with ratings, an items frame and a users frame."""

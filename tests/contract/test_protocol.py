@@ -19,6 +19,7 @@ import pytest
 from recsys_core.errors import ConfigError, DataError, NotFittedError
 from recsys_core.models import Recommender, get_model_class, list_models
 from recsys_core.models.base import WEIGHTS_FILE
+from recsys_core.models.torch_base import TorchRecommender
 
 if TYPE_CHECKING:
     from tests.contract.conftest import Checkerboard
@@ -233,3 +234,22 @@ def test_ranking_models_score_candidates_without_the_whole_catalogue(
     np.testing.assert_allclose(model.score_candidates(users, candidates), expected, rtol=1e-6)
     batch = model.encoder_.transform(np.repeat(users, 3), candidates.reshape(-1))
     np.testing.assert_allclose(model.score_rows(batch), expected.reshape(-1), rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_validation_split_is_used_and_torch_models_report_their_stage_signal(
+    name: str, options_for: Options, board: Checkerboard
+) -> None:
+    cls = get_model_class(name)
+    train, valid = board.train_valid()
+    options = options_for(name)
+    fields = {f.name for f in dataclasses.fields(cls.config_class)}
+    if "patience" in fields:
+        options.update(n_epochs=3, patience=1)
+    model = cls(**options).fit(train, valid=valid)
+    assert model.recommend(all_users(board), k=2).item_idx.shape == (train.n_users, 2)
+    if isinstance(model, TorchRecommender):
+        metric, _ = model.monitor()
+        assert all(metric in report.metrics for report in model.history_)
+        expected = {"ranking": "valid_auc", "retrieval": "valid_ndcg@10"}[cls.stage]
+        assert metric == ("valid_rmse" if cls.predicts_ratings else expected)
