@@ -9,10 +9,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from recsys_core.data import store
-from recsys_core.data.movielens import DATASETS_ENV, MOVIELENS_NAMES, MOVIELENS_URLS, load_movielens
+from recsys_core.data.movielens import (
+    DATASETS_ENV,
+    MOVIELENS_NAMES,
+    MOVIELENS_URLS,
+    import_movielens,
+)
 from recsys_core.data.tabular import import_tabular
 from recsys_core.errors import DataError, RecScopeError
+from recsys_core.evaluation.headline import table_metrics
 from recsys_core.ui import cache, state
 from recsys_core.ui.loading import progress_reporter, save_upload, select_loaded
 from recsys_core.ui.page import PAGES, setup
@@ -75,13 +80,14 @@ with movielens_tab:
         try:
             if not source:
                 raise DataError(f"enter the path of the {release} zip or folder, or download it")
-            with st.status(f"Loading {release} from {source}…", expanded=True) as status:
+            with st.status(f"Loading and storing {release} from {source}…", expanded=True):
                 bar = st.progress(0.0, text="Downloading…") if downloading else None
-                frames = load_movielens(
-                    release, source, progress=progress_reporter(bar) if bar else None
+                info = import_movielens(
+                    release,
+                    source=source,
+                    replace=replace_movielens,
+                    progress=progress_reporter(bar) if bar else None,
                 )
-                status.write("Validating and storing…")
-                info = store.write_dataset(frames, replace=replace_movielens)
         except RecScopeError as exc:
             st.error(str(exc))
         else:
@@ -139,10 +145,10 @@ else:
         hide_index=True,
         width="stretch",
         column_config={
-            "ndcg@10": st.column_config.NumberColumn(format="%.4f"),
-            "precision@10": st.column_config.NumberColumn(format="%.4f"),
-            "recall@10": st.column_config.NumberColumn(format="%.4f"),
-            "map@10": st.column_config.NumberColumn(format="%.4f"),
+            **{
+                spec.name: st.column_config.NumberColumn(spec.label, format=spec.format)
+                for spec in table_metrics(runs["stage"])
+            },
             "train s": st.column_config.NumberColumn(format="%.1f"),
         },
     )

@@ -10,10 +10,9 @@ import streamlit as st
 from recsys_core import jobs
 from recsys_core.data.protocols import PROTOCOLS, Protocol, resolve_protocol
 from recsys_core.data.splits import SPLIT_KINDS, SplitSpec
-from recsys_core.errors import ConfigError
-from recsys_core.models import capabilities as model_capabilities
+from recsys_core.errors import ConfigError, DataError
+from recsys_core.evaluation.headline import TABLE_K, MetricSpec, headline_metrics
 from recsys_core.models import get_model_class
-from recsys_core.registry import delete_run
 from recsys_core.ui import cache, state
 from recsys_core.ui.charts.training import history_frame, training_curve_chart
 from recsys_core.ui.forms import config_form
@@ -21,24 +20,19 @@ from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_run
 
 CUSTOM = "custom split"
-HEADLINE = {
-    "ndcg@10": "nDCG@10",
-    "precision@10": "Precision@10",
-    "recall@10": "Recall@10",
-    "map@10": "MAP@10",
-}
 NEXT_PAGES = {
     "pages/5_Compare.py": ("Compare it with other runs", "⚖️"),
     "pages/4_Recommendations.py": ("See its recommendations", "📋"),
 }
 
 
-def show_metrics(metrics: dict[str, float], train_seconds: float | None) -> None:
+def show_metrics(
+    metrics: dict[str, float], train_seconds: float | None, headline: list[MetricSpec]
+) -> None:
     """The headline metrics of a run, then every metric in a table."""
-    columns = st.columns(len(HEADLINE) + 1)
-    for column, (key, label) in zip(columns, HEADLINE.items(), strict=False):
-        value = metrics.get(key)
-        column.metric(label, "–" if value is None else f"{value:.4f}")
+    columns = st.columns(len(headline) + 1)
+    for column, spec in zip(columns, headline, strict=False):
+        column.metric(spec.label, spec.render(metrics.get(spec.name)))
     columns[-1].metric("Train time", "–" if train_seconds is None else f"{train_seconds:.1f} s")
     with st.expander("All metrics"):
         table = pd.DataFrame({"metric": list(metrics), "value": list(metrics.values())})
@@ -153,7 +147,8 @@ def show_finished_job(snap: jobs.JobSnapshot) -> None:
             "The fit finished before the cancel took effect, so the run was saved; delete it under "
             "Saved runs if you do not want it."
         )
-    show_metrics(snap.metrics, snap.train_seconds)
+    stage = get_model_class(request.model).stage
+    show_metrics(snap.metrics, snap.train_seconds, headline_metrics(request.protocol.k, stage))
     st.caption(f"{request.protocol.description}; {request.protocol.relevance_label}.")
     show_curve(snap.history, request.model, request.dataset)
     for page, (label, icon) in NEXT_PAGES.items():
@@ -165,8 +160,7 @@ st.caption(
     "Fit any registered architecture on the dataset in use; the run lands in the run registry "
     "with its config, weights, metrics and training curve."
 )
-capabilities = model_capabilities.dataset_capabilities(cache.dataset(dataset_name))
-architectures = model_capabilities.architecture_table(capabilities)
+architectures = cache.architecture_table(dataset_name)
 job = jobs.get_job(st.session_state.get(state.TRAIN_JOB))
 job_running = job is not None and not job.finished
 
@@ -250,7 +244,9 @@ with runs_tab:
             f"created {record.created_at:%Y-%m-%d %H:%M} UTC"
         )
         st.caption(str(protocol_info.get("description", "")))
-        show_metrics(record.metrics, record.train_seconds)
+        k = int(protocol_info.get("k", TABLE_K))
+        stage = getattr(record, "stage", "retrieval")
+        show_metrics(record.metrics, record.train_seconds, headline_metrics(k, stage))
         config_column, protocol_column = st.columns(2)
         config_column.markdown("Model config")
         config_column.json(record.config.get("model", {}))
@@ -264,8 +260,12 @@ with runs_tab:
             key=state.TRAIN_DELETE_CONFIRM,
         )
         if st.button("Delete run", key=state.TRAIN_DELETE, disabled=not confirmed, icon="🗑️"):
-            delete_run(run_id)
-            st.session_state.pop(state.TRAIN_DELETE_CONFIRM, None)
-            st.session_state.pop(state.RUN, None)
-            st.session_state[state.TRAIN_NOTICE] = f"Deleted run {run_id}."
-            st.rerun()
+            try:
+                cache.delete_run(run_id)
+            except DataError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state.pop(state.TRAIN_DELETE_CONFIRM, None)
+                st.session_state.pop(state.RUN, None)
+                st.session_state[state.TRAIN_NOTICE] = f"Deleted run {run_id}."
+                st.rerun()

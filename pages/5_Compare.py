@@ -2,6 +2,8 @@
 reference rows, user segments, full-vs-sampled evaluation, and an offline HTML report of it all.
 
 Only runs on the same split evaluate the same users, so a selection is shown one split at a time.
+The tables come from ``compare.build_comparison`` (through ``cache.comparison``), the report from
+``reports.comparison_report``; this page holds the widgets and renders.
 """
 
 from __future__ import annotations
@@ -10,9 +12,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from recsys_core.data.protocols import protocol_from_dict
-from recsys_core.evaluation import compare, published
-from recsys_core.reports import ReportSection, ReportTable, render_report
+from recsys_core.evaluation import compare
+from recsys_core.reports import ComparisonCharts, comparison_report
 from recsys_core.ui import cache, state
 from recsys_core.ui.charts import compare as charts
 from recsys_core.ui.page import setup
@@ -20,8 +21,6 @@ from recsys_core.ui.pickers import pick_runs
 
 #: Metric families preselected when a run has them.
 DEFAULT_FAMILIES = ("ndcg", "recall", "precision", "msr_map")
-#: Metric families of sampled evaluation (one positive ranked among sampled negatives).
-SAMPLED_FAMILIES = ("hit_rate", "ndcg", "mrr")
 NEGATIVE_CHOICES = (50, 100, 500, 1000)
 FLOAT = st.column_config.NumberColumn(format="%.4f")
 CI = {"ci_low": st.column_config.NumberColumn("95% CI low", format="%.4f")}
@@ -67,23 +66,16 @@ if len(groups) > 1:
 else:
     split_name = next(iter(groups))
 run_ids = groups[split_name]
-records = cache.compare_records(run_ids)
-protocol = protocol_from_dict(records[0].protocol)
-if any(record.protocol != records[0].protocol for record in records):
-    st.warning(
-        "These runs share a split but not their protocol (relevance rule or k differ): "
-        "their numbers measure different things."
-    )
+first = cache.compare_records(run_ids)[0]
 
-full_frame = cache.per_user_frame(run_ids[0])
-available = compare.available_metrics(full_frame, compare.catalogue_metrics(records[0].metrics))
-families = list(dict.fromkeys(compare.parse_metric(name)[0] for name in available))
-ks = sorted({compare.parse_metric(name)[1] for name in available})
-keep_valid(state.COMPARE_FAMILIES, families, list(DEFAULT_FAMILIES))
-keep_valid(state.COMPARE_KS, ks, [protocol.k])
+choices = compare.metric_choices(
+    cache.per_user_frame(run_ids[0]), compare.catalogue_metrics(first.metrics)
+)
+keep_valid(state.COMPARE_FAMILIES, choices.families, list(DEFAULT_FAMILIES))
+keep_valid(state.COMPARE_KS, choices.ks, [int(first.protocol.get("k", 10))])
 family_col, k_col, baseline_col = st.columns([3, 1, 2])
-family_col.multiselect("Metrics", families, key=state.COMPARE_FAMILIES)
-k_col.multiselect("k", ks, key=state.COMPARE_KS)
+family_col.multiselect("Metrics", choices.families, key=state.COMPARE_FAMILIES)
+k_col.multiselect("k", choices.ks, key=state.COMPARE_KS)
 if st.session_state.get(state.COMPARE_BASELINE) not in run_ids:
     st.session_state[state.COMPARE_BASELINE] = run_ids[0]
 baseline_col.selectbox(
@@ -92,48 +84,55 @@ baseline_col.selectbox(
 state.mirror_to_url(state.COMPARE_BASELINE)
 baseline = str(st.session_state[state.COMPARE_BASELINE])
 metrics = compare.select_metrics(
-    available, st.session_state[state.COMPARE_FAMILIES], st.session_state[state.COMPARE_KS]
+    choices.available, st.session_state[state.COMPARE_FAMILIES], st.session_state[state.COMPARE_KS]
 )
 if not metrics:
     st.info("Choose at least one metric and one k.")
     st.stop()
 
-full_caption = compare.protocol_caption(protocol, "full ranking")
-context = f"{dataset_name}, split {split_name}, full ranking"
-report: list[ReportSection] = []
+# The sampled widgets render further down, beside their results; their values from the last
+# rerun decide now whether the comparison includes sampled evaluation.
+st.session_state.setdefault(state.COMPARE_SAMPLED, False)
+st.session_state.setdefault(state.COMPARE_NEGATIVES, 100)
+n_negatives = None
+if st.session_state[state.COMPARE_SAMPLED]:
+    n_negatives = int(st.session_state[state.COMPARE_NEGATIVES])
+    progress = st.progress(0.0, text="Sampled evaluation…")
+    for done, run_id in enumerate(run_ids, start=1):
+        cache.per_user_frame(run_id, n_negatives)
+        progress.progress(done / len(run_ids), text=f"Sampled evaluation: {done}/{len(run_ids)}")
+    progress.empty()
+
+result = cache.comparison(dataset_name, run_ids, baseline, metrics, n_negatives)
+if result.mixed_protocols:
+    st.warning(
+        "These runs share a split but not their protocol (relevance rule or k differ): "
+        "their numbers measure different things."
+    )
+
+st.subheader("Runs")
+st.dataframe(result.runs, hide_index=True, width="stretch")
+st.caption("Lineage: trained, or derived from a parent run (re-ranked, cascaded, calibrated).")
 
 st.subheader("Metrics with 95% confidence intervals")
-table = cache.compare_metrics(run_ids, metrics)
-paired = cache.compare_paired(run_ids, baseline, metrics) if len(run_ids) > 1 else None
-if paired is not None:
-    table = compare.with_markers(table, paired, baseline)
-shown = table.drop(columns=["family", "k", "protocol"])
-st.dataframe(shown, hide_index=True, width="stretch", column_config={"mean": FLOAT, **CI})
-st.caption(full_caption)
-bars = charts.metric_bars_chart(table, context)
-st.altair_chart(bars)
-report.append(
-    ReportSection(
-        "Metrics with 95% confidence intervals",
-        "Means over evaluated users; intervals are percentile bootstraps over users.",
-        [ReportTable(full_caption, shown)],
-        [bars],
-    )
+st.dataframe(
+    result.shown_table, hide_index=True, width="stretch", column_config={"mean": FLOAT, **CI}
 )
+st.caption(result.full_caption)
+bars = charts.metric_bars_chart(result.table, result.context)
+st.altair_chart(bars)
 
 st.subheader(f"Against the baseline {baseline}")
-if paired is None:
+diffs = None
+if result.paired is None:
     st.info("Pick a second run on this split to test it against the baseline.")
 else:
-    unshared = int(paired["n_unshared"].max()) if len(paired) else 0
-    if unshared:
-        st.warning(f"{unshared} users were evaluated by only one of two runs; they are left out.")
-    paired_caption = (
-        "▲/▼: significantly higher/lower than the baseline (paired t-test, p < 0.05); "
-        f"=: no significant difference. Intervals: paired bootstrap. {full_caption}"
-    )
+    if result.n_unshared:
+        st.warning(
+            f"{result.n_unshared} users were evaluated by only one of two runs; they are left out."
+        )
     st.dataframe(
-        paired.drop(columns=["baseline"]),
+        result.paired.drop(columns=["baseline"]),
         hide_index=True,
         width="stretch",
         column_config={
@@ -144,77 +143,41 @@ else:
             "p_value": st.column_config.NumberColumn("p", format="%.3g"),
         },
     )
-    st.caption(paired_caption)
-    diffs = charts.paired_diff_chart(paired, context)
+    st.caption(result.paired_caption)
+    diffs = charts.paired_diff_chart(result.paired, result.context)
     st.altair_chart(diffs)
-    report.append(
-        ReportSection(
-            f"Against the baseline {baseline}",
-            "Each run minus the baseline, user by user on the users both evaluated.",
-            [ReportTable(paired_caption, paired)],
-            [diffs],
-        )
-    )
 
 st.subheader("Published reference")
-references = published.reference_rows(protocol.name, dataset_name)
-if references.empty:
-    st.caption(
-        f"No published numbers for protocol {protocol.name} on {dataset_name}: references exist "
-        "for msr-100k on ml-100k and the recbole presets on ml-1m."
-    )
+if result.references is None:
+    st.caption(result.reference_caption)
 else:
-    reference_metrics = [name for name in references.columns[2:] if name in available]
-    ours = compare.headline_table(
-        cache.compare_metrics(run_ids, reference_metrics), reference_metrics, source="this run"
-    )
-    headline = compare.with_references(ours, references)
-    reference_caption = (
-        "Published rows come from other implementations under the same protocol and dataset; "
-        f"each names its source. {full_caption}"
-    )
     st.dataframe(
-        headline,
+        result.references,
         hide_index=True,
         width="stretch",
-        column_config={name: FLOAT for name in reference_metrics},
+        column_config={name: FLOAT for name in result.reference_metrics},
     )
-    st.caption(reference_caption)
-    report.append(
-        ReportSection("Published reference", tables=[ReportTable(reference_caption, headline)])
-    )
+    st.caption(result.reference_caption)
 
 st.subheader("By user segment")
-per_user_metrics = [name for name in metrics if name in full_frame.columns]
-if not per_user_metrics:
+segment_bars = None
+if result.segments is None:
     st.info("Segments break down per-user metrics; choose one besides coverage and gini.")
 else:
-    segments = cache.compare_segments(dataset_name, run_ids, per_user_metrics)
-    if st.session_state.get(state.COMPARE_SEGMENT_METRIC) not in per_user_metrics:
-        st.session_state[state.COMPARE_SEGMENT_METRIC] = per_user_metrics[0]
-    st.selectbox("Metric to chart", per_user_metrics, key=state.COMPARE_SEGMENT_METRIC)
-    segment_caption = (
-        "Activity bins are quantiles of the evaluated users' training interactions; demographic "
-        f"segments appear where the dataset has them. {full_caption}"
-    )
+    if st.session_state.get(state.COMPARE_SEGMENT_METRIC) not in result.segment_metrics:
+        st.session_state[state.COMPARE_SEGMENT_METRIC] = result.segment_metrics[0]
+    st.selectbox("Metric to chart", result.segment_metrics, key=state.COMPARE_SEGMENT_METRIC)
     st.dataframe(
-        segments,
+        result.segments,
         hide_index=True,
         width="stretch",
-        column_config={name: FLOAT for name in per_user_metrics},
+        column_config={name: FLOAT for name in result.segment_metrics},
     )
-    st.caption(segment_caption)
+    st.caption(result.segment_caption)
     segment_bars = charts.segment_chart(
-        segments, str(st.session_state[state.COMPARE_SEGMENT_METRIC]), context
+        result.segments, str(st.session_state[state.COMPARE_SEGMENT_METRIC]), result.context
     )
     st.altair_chart(segment_bars)
-    report.append(
-        ReportSection(
-            "By user segment",
-            tables=[ReportTable(segment_caption, segments)],
-            charts=[segment_bars],
-        )
-    )
 
 st.subheader("Full ranking vs sampled negatives")
 st.caption(
@@ -224,65 +187,34 @@ st.caption(
 )
 toggle_col, negatives_col = st.columns([2, 1])
 toggle_col.toggle("Also evaluate with sampled negatives", key=state.COMPARE_SAMPLED)
-st.session_state.setdefault(state.COMPARE_NEGATIVES, 100)
 negatives_col.selectbox("Negatives per test item", NEGATIVE_CHOICES, key=state.COMPARE_NEGATIVES)
-if st.session_state[state.COMPARE_SAMPLED]:
-    n_negatives = int(st.session_state[state.COMPARE_NEGATIVES])
-    progress = st.progress(0.0, text="Sampled evaluation…")
-    for done, run_id in enumerate(run_ids, start=1):
-        cache.per_user_frame(run_id, n_negatives)
-        progress.progress(done / len(run_ids), text=f"Sampled evaluation: {done}/{len(run_ids)}")
-    progress.empty()
-    sampled_metrics = compare.select_metrics(
-        available, SAMPLED_FAMILIES, st.session_state[state.COMPARE_KS]
-    )
-    full_side = cache.compare_metrics(run_ids, sampled_metrics)
-    sampled_side = cache.compare_metrics(run_ids, sampled_metrics, n_negatives)
-    sampled_caption = compare.protocol_caption(
-        protocol, str(sampled_side["protocol"].iloc[0]) if len(sampled_side) else "sampled"
-    )
-    side_columns = ["run", "metric", "mean", "ci_low", "ci_high"]
+flip_lines = None
+if result.sampled is not None:
+    sampled = result.sampled
     full_col, sampled_col = st.columns(2)
-    full_col.markdown("**Full ranking**")
     side_config = {"mean": FLOAT, **CI}
-    full_col.dataframe(full_side[side_columns], hide_index=True, column_config=side_config)
-    full_col.caption(full_caption)
-    sampled_col.markdown(f"**Sampled: {n_negatives} negatives per test item**")
-    sampled_col.dataframe(sampled_side[side_columns], hide_index=True, column_config=side_config)
-    sampled_col.caption(sampled_caption)
-    flips = compare.order_flips(full_side, sampled_side)
-    flip_caption = (
-        "Rank 1 = best. 'flips with' lists the runs whose order against this one reverses "
-        f"under sampled evaluation. Protocol {protocol.name}: full ranking vs "
-        f"{n_negatives} sampled negatives per test item."
-    )
-    if flips["flipped"].any():
+    full_col.markdown("**Full ranking**")
+    full_col.dataframe(sampled.full, hide_index=True, column_config=side_config)
+    full_col.caption(result.full_caption)
+    sampled_col.markdown(f"**Sampled: {sampled.n_negatives} negatives per test item**")
+    sampled_col.dataframe(sampled.sampled, hide_index=True, column_config=side_config)
+    sampled_col.caption(sampled.caption)
+    if sampled.flips["flipped"].any():
         st.warning("Sampled evaluation reverses the order of some runs (rows marked 'flipped').")
     else:
         st.success("Sampled evaluation keeps the order of the runs on every metric shown.")
     st.dataframe(
-        flips,
+        sampled.flips,
         hide_index=True,
         width="stretch",
         column_config={"full": FLOAT, "sampled": FLOAT, "flipped_with": "flips with"},
     )
-    st.caption(flip_caption)
+    st.caption(sampled.flip_caption)
     flip_lines = charts.rank_flip_chart(
-        flips, f"{dataset_name}, split {split_name}, {n_negatives} sampled negatives"
+        sampled.flips,
+        f"{dataset_name}, split {split_name}, {sampled.n_negatives} sampled negatives",
     )
     st.altair_chart(flip_lines)
-    report.append(
-        ReportSection(
-            "Full ranking vs sampled negatives",
-            "Sampled numbers are inflated; only the order of runs is compared.",
-            [
-                ReportTable(full_caption, full_side[side_columns]),
-                ReportTable(sampled_caption, sampled_side[side_columns]),
-                ReportTable(flip_caption, flips),
-            ],
-            [flip_lines],
-        )
-    )
 
 st.subheader("Calibration")
 st.caption(
@@ -291,17 +223,13 @@ st.caption(
 )
 
 st.subheader("Export")
-html = render_report(
-    f"RecScope comparison: {dataset_name}",
-    report,
-    subtitle=(
-        f"Runs {', '.join(run_ids)} on split {split_name}; baseline {baseline}; "
-        f"made {datetime.now():%Y-%m-%d %H:%M}."
-    ),
-)
 st.download_button(
     "Download the comparison as one HTML file",
-    data=html,
+    data=comparison_report(
+        result,
+        ComparisonCharts(metrics=bars, paired=diffs, segments=segment_bars, flips=flip_lines),
+        made_at=datetime.now(),
+    ),
     file_name=f"recscope-compare-{dataset_name}.html",
     mime="text/html",
     help="Tables and interactive charts in one file that opens offline, for a review.",

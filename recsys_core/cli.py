@@ -231,11 +231,14 @@ def _datasets_list(args: argparse.Namespace) -> None:
 
 
 def _datasets_load(args: argparse.Namespace) -> None:
-    from recsys_core.data import store
-    from recsys_core.data.movielens import load_movielens
+    from recsys_core.data.movielens import import_movielens
 
-    frames = load_movielens(args.name, args.source, progress=_progress(f"download {args.name}"))
-    info = store.write_dataset(frames, replace=args.replace)
+    info = import_movielens(
+        args.name,
+        source=args.source,
+        replace=args.replace,
+        progress=_progress(f"download {args.name}"),
+    )
     print(f"stored {info.name}: {info.n_interactions:,} interactions", file=sys.stderr)
 
 
@@ -421,6 +424,9 @@ def _runs_list(args: argparse.Namespace) -> None:
         {
             "run_id": r.run_id,
             "model": r.model,
+            "kind": r.kind,
+            "stage": r.stage,
+            "parent_run_id": r.parent_run_id,
             "dataset": r.dataset,
             "protocol": r.protocol.get("name"),
             "ndcg@10": r.metrics.get("ndcg@10"),
@@ -430,7 +436,17 @@ def _runs_list(args: argparse.Namespace) -> None:
         }
         for r in records
     ]
-    columns = ["run_id", "model", "dataset", "protocol", "ndcg@10", "precision@10", "created_at"]
+    columns = [
+        "run_id",
+        "model",
+        "kind",
+        "parent_run_id",
+        "dataset",
+        "protocol",
+        "ndcg@10",
+        "precision@10",
+        "created_at",
+    ]
     _emit(args, {"runs": rows}, _table(rows, columns))
 
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -29,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from recsys_core.artifacts import write_parquet_atomic
 from recsys_core.config import param
 from recsys_core.errors import ConfigError, DataError
 from recsys_core.models.base import Recommender
@@ -193,7 +192,7 @@ def load_or_project(
     )
     rows = np.flatnonzero(~np.isnan(coords[:, 0])).astype(np.int64)
     frame = pd.DataFrame({"idx": rows, "x": coords[rows, 0], "y": coords[rows, 1]})
-    _write_atomically(frame, target)
+    write_parquet_atomic(frame, target)
     return frame
 
 
@@ -234,14 +233,3 @@ def _read_projection(target: Path, n_rows: int) -> pd.DataFrame | None:
     if list(frame.columns) != list(_COLUMNS) or (len(frame) and frame["idx"].max() >= n_rows):
         return None
     return frame
-
-
-def _write_atomically(frame: pd.DataFrame, target: Path) -> None:
-    """Write next to ``target`` and rename, so a reader never sees half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        frame.to_parquet(staging, index=False)
-        os.replace(staging, target)
-    finally:
-        staging.unlink(missing_ok=True)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -135,7 +136,7 @@ def prepare_dataset(frames: DatasetFrames) -> PreparedDataset:
         DataError: on any rule in the module docstring; the message names table, column and rows.
     """
     name = check_dataset_name(frames.name)
-    meta = _dump_meta(frames.meta)
+    meta = dump_json(frames.meta, "frames.meta")
     _check_columns("users", frames.users, USER_COLUMNS)
     _check_columns("items", frames.items, ITEM_COLUMNS)
     _check_columns("interactions", frames.interactions, INTERACTION_COLUMNS)
@@ -165,12 +166,18 @@ def prepare_dataset(frames: DatasetFrames) -> PreparedDataset:
     )
 
 
-def _dump_meta(meta: dict[str, object]) -> str:
+def dump_json(value: Mapping[str, Any], what: str) -> str:
+    """``value`` as canonical JSON (sorted keys) for a JSON column; ``what`` names it in errors.
+
+    Raises:
+        DataError: a value JSON cannot hold (an object, NaN or infinity).
+    """
     try:
-        return json.dumps(meta, sort_keys=True, allow_nan=False)
+        return json.dumps(value, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise DataError(
-            f"frames.meta cannot be stored as JSON ({exc}); keep only str/int/float/bool/list/dict"
+            f"{what} cannot be stored as JSON ({exc}); keep only str/int/float/bool/list/dict "
+            "values"
         ) from exc
 
 

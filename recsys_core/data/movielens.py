@@ -29,6 +29,7 @@ import pandas as pd
 
 from recsys_core.data.download import download_file
 from recsys_core.data.frames import ITEM_COLUMNS, USER_COLUMNS, DatasetFrames
+from recsys_core.data.store import DatasetInfo, check_writable, write_dataset
 from recsys_core.errors import DataError
 
 MOVIELENS_NAMES: tuple[str, ...] = ("ml-100k", "ml-1m", "ml-latest-small")
@@ -182,6 +183,38 @@ def load_movielens(
         users=users,
         meta=meta,
     )
+
+
+def import_movielens(
+    name: str,
+    *,
+    source: str | Path | None = None,
+    replace: bool = False,
+    progress: Progress | None = None,
+    path: Path | None = None,
+) -> DatasetInfo:
+    """Load a MovieLens release and store it as dataset ``name`` in one transaction.
+
+    The library call behind the app's and the CLI's "load MovieLens", shaped like
+    ``tabular.import_tabular``: a stored name is refused before anything is downloaded.
+
+    Args:
+        name: one of ``MOVIELENS_NAMES``.
+        source: as for ``load_movielens`` (None: ``$RECSCOPE_DATASETS_DIR/<name>`` or the URL).
+        replace: overwrite a stored dataset of that name (its splits are deleted; runs stay).
+        progress: called as ``progress(bytes_done, bytes_total)`` while downloading.
+        path: database file; default ``store.default_db_path()``.
+
+    Returns:
+        The stored dataset's ``DatasetInfo``.
+
+    Raises:
+        DataError: as for ``load_movielens``, or the name is stored and ``replace`` is false; the
+            database is then unchanged.
+    """
+    check_writable(name, replace=replace, path=path)
+    frames = load_movielens(name, source, progress=progress)
+    return write_dataset(frames, path=path, replace=replace)
 
 
 def _read_local(path: Path, name: str) -> dict[str, bytes]:

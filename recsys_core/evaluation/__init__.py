@@ -1,12 +1,16 @@
 """Evaluation: per-user metric arrays, means with confidence intervals, segments, sampled mode.
 
-``evaluate_topk`` is the entry point for top-k lists; ``summarise`` and ``paired_compare`` add
-uncertainty; ``metrics_by_segment`` breaks results down by user group; ``evaluate_sampled`` is the
-labelled sampled-negative protocol kept for comparison with older papers.
+``evaluate_topk`` is the entry point for top-k lists; ``evaluate_pointwise`` for scored 0/1 rows
+(AUC, GAUC, log loss); ``summarise`` and ``paired_compare`` add uncertainty;
+``metrics_by_segment`` breaks results down by user group; ``evaluate_sampled`` is the labelled
+sampled-negative protocol kept for comparison with older papers; ``headline_metrics`` names what
+every page shows of a run. Models are seen only through the ``Scorer`` protocol: this package
+never imports ``recsys_core.models``, ``recsys_core.registry`` or ``recsys_core.experiment``.
 """
 
 from __future__ import annotations
 
+from recsys_core.evaluation.headline import MetricSpec, headline_metrics
 from recsys_core.evaluation.intervals import (
     PairedComparison,
     bootstrap_ci,
@@ -34,7 +38,9 @@ from recsys_core.evaluation.metrics import (
     rmse,
     roc_auc,
 )
+from recsys_core.evaluation.pointwise import PointwiseEvaluation, evaluate_pointwise
 from recsys_core.evaluation.sampled import evaluate_sampled, sample_negatives
+from recsys_core.evaluation.scorer import Scorer
 from recsys_core.evaluation.segments import (
     activity_segments,
     demographic_segments,
@@ -43,17 +49,22 @@ from recsys_core.evaluation.segments import (
 from recsys_core.evaluation.topk import TopKEvaluation, evaluate_topk
 
 __all__ = [
+    "MetricSpec",
     "PairedComparison",
+    "PointwiseEvaluation",
+    "Scorer",
     "TopKEvaluation",
     "activity_segments",
     "average_recommendation_popularity",
     "bootstrap_ci",
     "catalogue_coverage",
     "demographic_segments",
+    "evaluate_pointwise",
     "evaluate_sampled",
     "evaluate_topk",
     "f1_at_k",
     "gini_of_exposure",
+    "headline_metrics",
     "hit_rate_at_k",
     "ideal_gains",
     "intra_list_diversity",

@@ -8,7 +8,7 @@ Shape legend: B users, R resamples, M metrics.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +17,7 @@ from scipy import stats
 
 from recsys_core.errors import ConfigError, DataError
 from recsys_core.evaluation.topk import TopKEvaluation
-from recsys_core.types import FloatArray
+from recsys_core.types import FloatArray, IntArray
 
 #: Resampled indices drawn per block (R_block x B), bounding the bootstrap's memory.
 RESAMPLE_BLOCK_ENTRIES = 4_000_000
@@ -26,6 +26,31 @@ RESAMPLE_BLOCK_ENTRIES = 4_000_000
 def _check_confidence(confidence: float) -> None:
     if not 0.0 < confidence < 1.0:
         raise ConfigError(f"confidence must lie strictly between 0 and 1, got {confidence}")
+
+
+def resample_counts(n_rows: int, *, n_resamples: int = 1000, seed: int = 0) -> Iterator[IntArray]:
+    """(R_block, B) how often each of B rows is drawn in each bootstrap resample, block by block.
+
+    The blocks stacked are R resamples; each block holds at most ``RESAMPLE_BLOCK_ENTRIES`` draws,
+    bounding memory. The draws depend only on B, R and the seed, so every statistic computed from
+    these counts (``bootstrap_means``, the pointwise AUC) sees the same resamples of the users.
+    """
+    if n_resamples < 1:
+        raise ConfigError(f"n_resamples must be at least 1, got {n_resamples}")
+    if n_rows == 0:
+        raise DataError("cannot bootstrap an empty array of per-user values")
+    return _count_blocks(n_rows, n_resamples, seed)
+
+
+def _count_blocks(n_rows: int, n_resamples: int, seed: int) -> Iterator[IntArray]:
+    rng = np.random.default_rng(seed)
+    block = max(1, RESAMPLE_BLOCK_ENTRIES // n_rows)
+    for start in range(0, n_resamples, block):
+        stop = min(start + block, n_resamples)
+        drawn = rng.integers(0, n_rows, size=(stop - start, n_rows))
+        offsets = np.arange(stop - start)[:, None] * n_rows
+        counts = np.bincount((drawn + offsets).ravel(), minlength=(stop - start) * n_rows)
+        yield counts.reshape(stop - start, n_rows)
 
 
 def bootstrap_means(values: FloatArray, *, n_resamples: int = 1000, seed: int = 0) -> FloatArray:
@@ -38,26 +63,28 @@ def bootstrap_means(values: FloatArray, *, n_resamples: int = 1000, seed: int = 
     if values.ndim == 1:
         values = values[:, None]
     n_rows = values.shape[0]
-    if n_resamples < 1:
-        raise ConfigError(f"n_resamples must be at least 1, got {n_resamples}")
-    if n_rows == 0:
-        raise DataError("cannot bootstrap an empty array of per-user values")
-    rng = np.random.default_rng(seed)
-    block = max(1, RESAMPLE_BLOCK_ENTRIES // n_rows)
-    out = np.empty((n_resamples, values.shape[1]))
-    for start in range(0, n_resamples, block):
-        stop = min(start + block, n_resamples)
-        drawn = rng.integers(0, n_rows, size=(stop - start, n_rows))
-        offsets = np.arange(stop - start)[:, None] * n_rows
-        counts = np.bincount((drawn + offsets).ravel(), minlength=(stop - start) * n_rows)
-        out[start:stop] = counts.reshape(stop - start, n_rows) @ values / n_rows
-    return out
+    blocks = resample_counts(n_rows, n_resamples=n_resamples, seed=seed)
+    return np.concatenate([counts @ values / n_rows for counts in blocks])
 
 
-def _percentiles(means: FloatArray, confidence: float) -> tuple[FloatArray, FloatArray]:
-    """Lower and upper percentile of bootstrap means (R, M) -> two (M,) arrays."""
+def percentile_bounds(means: FloatArray, confidence: float) -> tuple[FloatArray, FloatArray]:
+    """Lower and upper percentile of bootstrap statistics (R, M) -> two (M,) arrays.
+
+    NaN resamples (a statistic undefined on that resample) are left out; a column with no
+    defined resample gives NaN bounds.
+    """
+    _check_confidence(confidence)
+    means = np.asarray(means, dtype=np.float64)
+    if means.ndim == 1:
+        means = means[:, None]
     alpha = 1.0 - confidence
-    low, high = np.quantile(means, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
+    defined = ~np.isnan(means).all(axis=0)
+    low = np.full(means.shape[1], np.nan)
+    high = np.full(means.shape[1], np.nan)
+    if defined.any():
+        kept = means[:, defined]
+        quantile = np.nanquantile if np.isnan(kept).any() else np.quantile
+        low[defined], high[defined] = quantile(kept, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
     return low, high
 
 
@@ -74,7 +101,7 @@ def bootstrap_ci(
     if len(values) == 0:
         return float("nan"), float("nan")
     means = bootstrap_means(values, n_resamples=n_resamples, seed=seed)
-    low, high = _percentiles(means, confidence)
+    low, high = percentile_bounds(means, confidence)
     return float(low[0]), float(high[0])
 
 
@@ -170,7 +197,7 @@ def _intervals(
     out: dict[str, tuple[float, float]] = {}
     if complete:
         matrix = np.column_stack([per_user[name] for name in complete]).astype(np.float64)
-        low, high = _percentiles(bootstrap_means(matrix, seed=seed), confidence)
+        low, high = percentile_bounds(bootstrap_means(matrix, seed=seed), confidence)
         out = {n: (float(lo), float(hi)) for n, lo, hi in zip(complete, low, high, strict=True)}
     for name, values in per_user.items():
         if name not in out:

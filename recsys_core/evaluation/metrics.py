@@ -5,8 +5,8 @@ item is not relevant or the slot is padding (``relevance_gains`` builds it from 
 Every list metric shares one signature ``(gains, n_relevant, k)`` so a table of them can be applied
 uniformly; lists shorter than ``k`` count as padded with misses, and ``k`` stays the precision
 denominator (as Microsoft Recommenders and Spark do). Beyond-accuracy metrics (coverage, novelty,
-diversity, popularity bias) take the lists themselves. Shape legend: B batch of users, K list
-length, U users, I items, D dim.
+diversity, popularity bias) take the lists themselves; pointwise metrics (AUC, log loss) take
+labelled rows. Shape legend: B batch of users, K list length, U users, I items, D dim.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.stats import rankdata
 
 from recsys_core.errors import ConfigError, DataError
+from recsys_core.evaluation.auc import weighted_auc
 from recsys_core.types import BoolArray, FloatArray, IntArray
 
 #: The shared signature of list metrics: (gains (B, K), n_relevant (B,), k) -> (B,).
@@ -217,26 +217,28 @@ def _paired(y: FloatArray, y_hat: FloatArray, what: str) -> tuple[FloatArray, Fl
 def roc_auc(labels: FloatArray, scores: FloatArray) -> float:
     """Area under the ROC curve: P(score of a positive > score of a negative), ties counting half.
 
-    Computed from average ranks (Mann-Whitney U), so it is exact and O(n log n).
+    ``weighted_auc`` with every row weighted 1: exact and O(n log n).
     """
     y, s = _paired(labels, scores, "roc_auc")
     positive = y > 0
-    n_pos = int(positive.sum())
-    n_neg = len(y) - n_pos
-    if n_pos == 0 or n_neg == 0:
+    if positive.all() or not positive.any():
         raise DataError("roc_auc needs both positive and negative labels; evaluate on mixed data")
-    ranks = rankdata(s)
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+    return float(weighted_auc(np.ones((1, len(y))), positive, s)[0])
 
 
-def log_loss(labels: FloatArray, probs: FloatArray) -> float:
-    """Mean binary cross-entropy; probabilities are clipped to [eps, 1 - eps] (float64 eps)."""
+def binary_cross_entropy(labels: FloatArray, probs: FloatArray) -> FloatArray:
+    """(N,) log loss of each row; probabilities are clipped to [eps, 1 - eps] (float64 eps)."""
     y, p = _paired(labels, probs, "log_loss")
     if ((p < 0) | (p > 1)).any():
         raise DataError("log_loss needs probabilities in [0, 1]; apply a sigmoid to raw scores")
     eps = np.finfo(np.float64).eps
     p = np.clip(p, eps, 1.0 - eps)
-    return float(-np.mean(y * np.log(p) + (1.0 - y) * np.log1p(-p)))
+    return -(y * np.log(p) + (1.0 - y) * np.log1p(-p))
+
+
+def log_loss(labels: FloatArray, probs: FloatArray) -> float:
+    """Mean binary cross-entropy over the rows (``binary_cross_entropy`` averaged)."""
+    return float(np.mean(binary_cross_entropy(labels, probs)))
 
 
 def rmse(y: FloatArray, y_hat: FloatArray) -> float:

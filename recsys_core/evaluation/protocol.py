@@ -2,7 +2,9 @@
 
 Full ranking over the whole catalogue by default, items seen in training excluded, relevance as the
 protocol defines it. Sampled evaluation (each test item against fixed sampled negatives) only when
-asked for, and labelled as such by ``TopKEvaluation.mode``.
+asked for, and labelled as such by ``TopKEvaluation.mode``. Ranking models (``stage ==
+"ranking"``) are also evaluated pointwise (AUC, GAUC, log loss) on the test split; models that
+predict ratings get RMSE and MAE.
 """
 
 from __future__ import annotations
@@ -17,29 +19,43 @@ from recsys_core.data.dataset import TrainSplit
 from recsys_core.data.protocols import Protocol
 from recsys_core.data.splits import SplitData
 from recsys_core.evaluation.metrics import mae, rmse
+from recsys_core.evaluation.pointwise import PointwiseEvaluation, evaluate_pointwise
 from recsys_core.evaluation.sampled import evaluate_sampled, sample_negatives
+from recsys_core.evaluation.scorer import Scorer
 from recsys_core.evaluation.topk import TopKEvaluation, evaluate_topk
-from recsys_core.models.base import Recommender
 from recsys_core.types import FloatArray, IntArray
 
 #: Users whose lists are computed at once; bounds memory of the (B, I) score block.
 RECOMMEND_BATCH = 2048
+#: Sampled negatives per test positive for pointwise evaluation when the test rows carry no label.
+POINTWISE_NEGATIVES = 4
 
 
 @dataclass(frozen=True)
 class EvaluationResult:
-    """Full-ranking evaluation, optional sampled evaluation and pointwise rating errors."""
+    """Full-ranking evaluation, optional sampled evaluation, rating errors and pointwise metrics.
+
+    Attributes:
+        full: top-N under full ranking.
+        sampled: top-N against sampled negatives, when asked for.
+        rating_errors: ``rmse`` and ``mae`` of a model that predicts ratings, else empty.
+        pointwise: AUC, GAUC and log loss of a ranking model, else None.
+    """
 
     full: TopKEvaluation
     sampled: TopKEvaluation | None
-    pointwise: dict[str, float]
+    rating_errors: dict[str, float]
+    pointwise: PointwiseEvaluation | None = None
 
     def headline(self) -> dict[str, float]:
-        """Every aggregate metric in one flat dict (sampled ones prefixed ``sampled_``)."""
+        """Every aggregate metric in one flat dict (sampled ones prefixed ``sampled_``; pointwise
+        ones with their interval as ``auc_lo``/``auc_hi``)."""
         metrics = dict(self.full.means())
         if self.sampled is not None:
             metrics.update({f"sampled_{k}": v for k, v in self.sampled.means().items()})
-        metrics.update(self.pointwise)
+        metrics.update(self.rating_errors)
+        if self.pointwise is not None:
+            metrics.update(self.pointwise.headline())
         return metrics
 
 
@@ -62,7 +78,7 @@ def evaluated_users(truth: sp.csr_matrix) -> IntArray:
     return np.flatnonzero(np.diff(truth.indptr) > 0).astype(np.int64)
 
 
-def recommend_users(model: Recommender, users: IntArray, k: int) -> IntArray:
+def recommend_users(model: Scorer, users: IntArray, k: int) -> IntArray:
     """(B, K) top-k lists for ``users``, seen items excluded, computed in batches."""
     lists = [
         model.recommend(users[start : start + RECOMMEND_BATCH], k).item_idx
@@ -72,7 +88,7 @@ def recommend_users(model: Recommender, users: IntArray, k: int) -> IntArray:
 
 
 def evaluate_model(
-    model: Recommender,
+    model: Scorer,
     split: SplitData,
     protocol: Protocol,
     *,
@@ -80,8 +96,12 @@ def evaluate_model(
     item_vectors: FloatArray | None = None,
     sampled_negatives: int | None = None,
     seed: int = 0,
+    pointwise_negatives: int = POINTWISE_NEGATIVES,
 ) -> EvaluationResult:
     """Evaluate ``model`` on ``split.test`` under ``protocol``.
+
+    Every model gets top-N metrics; a ranking model (``stage == "ranking"``) also gets AUC, GAUC
+    and log loss on the test split, and a model that predicts ratings RMSE and MAE.
 
     Args:
         model: a fitted model.
@@ -91,6 +111,8 @@ def evaluate_model(
         item_vectors: (I, D) vectors for intra-list diversity (e.g. multi-hot genres), or None.
         sampled_negatives: also run the sampled protocol with this many negatives per test item.
         seed: seed of the bootstrap-free parts that sample (the sampled negatives).
+        pointwise_negatives: negatives per test positive for the pointwise metrics of a ranking
+            model when the test rows carry no label; drawn with the split's seed.
     """
     ks = tuple(sorted(set(ks) | {protocol.k}))
     truth = relevance_matrix(split.test, protocol)
@@ -108,11 +130,57 @@ def evaluate_model(
     sampled = None
     if sampled_negatives:
         sampled = _evaluate_sampled(model, split, truth, sampled_negatives, ks, seed)
-    return EvaluationResult(full=full, sampled=sampled, pointwise=_pointwise(model, split))
+    pointwise = None
+    if model.stage == "ranking":
+        pointwise = evaluate_pointwise_rows(
+            model, split, truth, pointwise_negatives, protocol.split.seed
+        )
+    return EvaluationResult(
+        full=full, sampled=sampled, rating_errors=_rating_errors(model, split), pointwise=pointwise
+    )
+
+
+def evaluate_pointwise_rows(
+    model: Scorer,
+    split: SplitData,
+    truth: sp.csr_matrix,
+    n_negatives: int,
+    seed: int,
+) -> PointwiseEvaluation:
+    """AUC, GAUC and log loss of a model on the test split.
+
+    The test rows' own 0/1 labels when the split has both classes of them (``TrainSplit.label``);
+    otherwise the relevant test pairs are the positives and ``n_negatives`` items each user never
+    interacted with, drawn per positive with ``seed`` (the split's, so every model faces the same
+    negatives), are the negatives, and the result says it used sampled negatives.
+
+    Args:
+        model: a fitted model.
+        split: the split it was fitted on.
+        truth: (U, I) relevant test pairs (``relevance_matrix``).
+        n_negatives: negatives per positive when the test rows carry no usable label.
+        seed: seed of the negative draw.
+    """
+    test = split.test
+    labels = getattr(test, "label", None)
+    if labels is not None and len(np.unique(labels)) == 2:
+        users, items = test.user_idx, test.item_idx
+        labels = np.asarray(labels, dtype=np.float64)
+        sampled = None
+    else:
+        coo = truth.tocoo()
+        pair_users = coo.row.astype(np.int64)
+        negatives = sample_negatives(pair_users, _known(split), n_negatives, seed)
+        users = np.concatenate([pair_users, np.repeat(pair_users, n_negatives)])
+        items = np.concatenate([coo.col.astype(np.int64), negatives.reshape(-1)])
+        labels = np.concatenate([np.ones(len(pair_users)), np.zeros(negatives.size)])
+        sampled = n_negatives
+    scores = model.score(users, items)
+    return evaluate_pointwise(users, labels, scores, n_negatives=sampled)
 
 
 def evaluate_sampled_run(
-    model: Recommender,
+    model: Scorer,
     split: SplitData,
     protocol: Protocol,
     n_negatives: int,
@@ -129,8 +197,16 @@ def evaluate_sampled_run(
     return _evaluate_sampled(model, split, truth, n_negatives, ks, seed)
 
 
+def _known(split: SplitData) -> sp.csr_matrix:
+    """(U, I) every interaction of the split (train, validation and test): never a negative."""
+    known = (split.train.csr() + split.test.csr()).tocsr()
+    if split.valid is not None:
+        known = (known + split.valid.csr()).tocsr()
+    return known
+
+
 def _evaluate_sampled(
-    model: Recommender,
+    model: Scorer,
     split: SplitData,
     truth: sp.csr_matrix,
     n_negatives: int,
@@ -141,10 +217,7 @@ def _evaluate_sampled(
     coo = truth.tocoo()
     pair_users = coo.row.astype(np.int64)
     pair_items = coo.col.astype(np.int64)
-    known = (split.train.csr() + split.test.csr()).tocsr()
-    if split.valid is not None:
-        known = (known + split.valid.csr()).tocsr()
-    negatives = sample_negatives(pair_users, known, n_negatives, seed)
+    negatives = sample_negatives(pair_users, _known(split), n_negatives, seed)
     pos_scores = model.score(pair_users, pair_items)
     neg_scores = model.score(
         np.repeat(pair_users, negatives.shape[1]), negatives.reshape(-1)
@@ -152,9 +225,10 @@ def _evaluate_sampled(
     return evaluate_sampled(pos_scores, neg_scores, pair_users, ks)
 
 
-def _pointwise(model: Recommender, split: SplitData) -> dict[str, float]:
+def _rating_errors(model: Scorer, split: SplitData) -> dict[str, float]:
     """RMSE and MAE on the test ratings, for models that predict ratings."""
-    if "ratings" not in model.requires or split.test.rating is None:
+    predicts_ratings = getattr(model, "predicts_ratings", "ratings" in model.requires)
+    if not predicts_ratings or split.test.rating is None:
         return {}
     predicted = model.score(split.test.user_idx, split.test.item_idx)
     return {

@@ -92,7 +92,7 @@ def _recbole_ctr(model: str, auc: float, logloss: float, commit: str, path: str)
         protocol="recbole-ctr",
         dataset="ml-1m",
         model=model,
-        metrics={"auc": auc, "log_loss": logloss},
+        metrics={"auc": auc, "logloss": logloss},
         source=_recbole_source(commit, path),
     )
 

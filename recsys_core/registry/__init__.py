@@ -11,18 +11,23 @@ from recsys_core.registry.runs import (
     fail_run,
     finish_run,
     get_run,
+    lineage,
     list_runs,
     load_per_user_metrics,
     load_run_model,
     start_run,
 )
+from recsys_core.registry.schema import RUN_KINDS, STAGES
 
 __all__ = [
+    "RUN_KINDS",
+    "STAGES",
     "RunRecord",
     "delete_run",
     "fail_run",
     "finish_run",
     "get_run",
+    "lineage",
     "list_runs",
     "load_per_user_metrics",
     "load_run_model",

@@ -25,9 +25,10 @@ from recsys_core.data.dataset import Dataset
 from recsys_core.data.defaults import DEFAULT_DATASET, ensure_default_dataset
 from recsys_core.data.protocols import PROTOCOLS, custom_protocol, protocol_parts
 from recsys_core.data.splits import Parts, SplitSpec, materialise_split
-from recsys_core.evaluation import compare
-from recsys_core.models.base import Recommender
-from recsys_core.registry import list_runs
+from recsys_core.evaluation import compare, headline
+from recsys_core.models import capabilities
+from recsys_core.models.base import Recommender, list_models
+from recsys_core.registry import list_runs, reevaluate
 from recsys_core.registry.runs import RunRecord, get_run, load_run_details
 from recsys_core.retrieval import FaissIndex
 
@@ -97,29 +98,53 @@ def dataset(name: str) -> Dataset:
     return _dataset(_db(), name, fingerprint(name))
 
 
+def _stage(record: RunRecord) -> str:
+    return getattr(record, "stage", "retrieval") or "retrieval"
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def _runs_table(stamp: Stamp, dataset_name: str | None) -> pd.DataFrame:
+    records = list_runs(dataset_name)
+    specs = headline.table_metrics(_stage(record) for record in records)
     rows = [
         {
             "run": record.run_id,
             "model": record.model,
             "dataset": record.dataset,
             "protocol": record.protocol.get("name"),
-            "ndcg@10": record.metrics.get("ndcg@10"),
-            "precision@10": record.metrics.get("precision@10"),
-            "recall@10": record.metrics.get("recall@10"),
-            "map@10": record.metrics.get("map@10"),
+            "stage": _stage(record),
+            "lineage": compare.lineage_label(record),
+            **{spec.name: record.metrics.get(spec.name) for spec in specs},
             "train s": record.train_seconds,
             "created": record.created_at,
         }
-        for record in list_runs(dataset_name)
+        for record in records
     ]
     return pd.DataFrame(rows)
 
 
 def runs_table(dataset_name: str | None) -> pd.DataFrame:
-    """Complete runs (optionally of one dataset) with their headline metrics, newest first."""
+    """Complete runs (optionally of one dataset) with their stage, lineage and the headline
+    metrics (``headline.table_metrics``) of the stages present, newest first."""
     return _runs_table(_stamp(), dataset_name)
+
+
+def delete_run(run_id: str) -> None:
+    """Delete a run from the registry, then clear exactly the caches that hold it.
+
+    Entries keyed by the run id alone are dropped one by one; accessors whose keys mix runs with
+    other choices (negatives, users, k, run selections) or with the database stamp are cleared
+    whole, since their keys cannot be listed. Dataset, split and architecture caches are kept.
+
+    Raises:
+        DataError: no such run, or other runs derive from it (delete those first).
+    """
+    registry.delete_run(run_id)
+    db = _db()
+    for accessor in (_saved_run, _run_model, _embedding_sides):
+        accessor.clear(db, run_id)
+    for accessor in _RUN_SELECTION_CACHES:
+        accessor.clear()
 
 
 # --- Data page -------------------------------------------------------------------------------
@@ -179,6 +204,20 @@ def split_report(
 # --- Train page ------------------------------------------------------------------------------
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _architecture_table(
+    db: str, name: str, fingerprint: str, registered: tuple[str, ...]
+) -> pd.DataFrame:
+    found = capabilities.dataset_capabilities(_dataset(db, name, fingerprint))
+    return capabilities.architecture_table(found)
+
+
+def architecture_table(name: str) -> pd.DataFrame:
+    """``capabilities.architecture_table`` for dataset ``name``: keyed by its fingerprint and the
+    names in the registry of architectures (a newly registered one appears at once)."""
+    return _architecture_table(_db(), name, fingerprint(name), tuple(list_models()))
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def _saved_run(db: str, run_id: str) -> tuple[RunRecord, dict]:
     return get_run(run_id), load_run_details(run_id)
@@ -187,8 +226,8 @@ def _saved_run(db: str, run_id: str) -> tuple[RunRecord, dict]:
 def saved_run(run_id: str) -> tuple[RunRecord, dict]:
     """A complete run's record and its ``run.json`` (metrics, evaluation labels, history).
 
-    Both are immutable once the run is complete, so the run id is the key; a deleted run is never
-    asked for again because the pickers list only stored runs.
+    Both are immutable once the run is complete, so the run id is the key; ``delete_run`` drops
+    the entry of a deleted run.
     """
     return _saved_run(_db(), run_id)
 
@@ -326,7 +365,7 @@ def compare_records(run_ids: list[str]) -> list[RunRecord]:
 def _per_user_frame(db: str, run_id: str, n_negatives: int | None) -> pd.DataFrame:
     if n_negatives is None:
         return registry.load_per_user_metrics(run_id)
-    return compare.sampled_per_user(run_id, n_negatives)
+    return reevaluate.sampled_per_user(run_id, n_negatives)
 
 
 def per_user_frame(run_id: str, n_negatives: int | None = None) -> pd.DataFrame:
@@ -335,52 +374,63 @@ def per_user_frame(run_id: str, n_negatives: int | None = None) -> pd.DataFrame:
     return _per_user_frame(_db(), run_id, n_negatives)
 
 
-@st.cache_data(max_entries=32, show_spinner="Bootstrapping confidence intervals…")
-def _compare_metrics(
-    db: str, run_ids: tuple[str, ...], metrics: tuple[str, ...], n_negatives: int | None
-) -> pd.DataFrame:
-    frames = {run_id: _per_user_frame(db, run_id, n_negatives) for run_id in run_ids}
-    if n_negatives is not None:
-        return compare.metrics_table(frames, metrics, mode="sampled", n_negatives=n_negatives)
-    catalogue = {run_id: compare.catalogue_metrics(get_run(run_id).metrics) for run_id in run_ids}
-    return compare.metrics_table(frames, metrics, catalogue=catalogue)
-
-
-def compare_metrics(
-    run_ids: list[str], metrics: list[str], n_negatives: int | None = None
-) -> pd.DataFrame:
-    """``compare.metrics_table`` of the runs (full ranking, or sampled with ``n_negatives``)."""
-    return _compare_metrics(_db(), tuple(run_ids), tuple(metrics), n_negatives)
-
-
-@st.cache_data(max_entries=32, show_spinner="Comparing runs user by user…")
-def _compare_paired(
-    db: str, run_ids: tuple[str, ...], baseline: str, metrics: tuple[str, ...]
-) -> pd.DataFrame:
-    frames = {run_id: _per_user_frame(db, run_id, None) for run_id in run_ids}
-    return compare.paired_table(frames, baseline, metrics)
-
-
-def compare_paired(run_ids: list[str], baseline: str, metrics: list[str]) -> pd.DataFrame:
-    """``compare.paired_table`` of the runs against ``baseline`` under full ranking."""
-    return _compare_paired(_db(), tuple(run_ids), baseline, tuple(metrics))
-
-
-@st.cache_data(max_entries=16, show_spinner="Breaking metrics down by user segment…")
-def _compare_segments(
-    db: str, dataset_name: str, fingerprint: str, run_ids: tuple[str, ...], metrics: tuple[str, ...]
-) -> pd.DataFrame:
+@st.cache_data(max_entries=16, show_spinner="Comparing runs…")
+def _comparison(
+    db: str,
+    dataset_name: str,
+    fingerprint: str,
+    run_ids: tuple[str, ...],
+    baseline: str,
+    metrics: tuple[str, ...],
+    n_negatives: int | None,
+) -> compare.Comparison:
     data = _dataset(db, dataset_name, fingerprint)
-    record = get_run(run_ids[0])
-    spec, parts = store.load_split(dataset_name, record.split_name)
-    train = materialise_split(data, record.split_name, spec, parts).train
-    frames = {run_id: _per_user_frame(db, run_id, None) for run_id in run_ids}
-    return compare.segments_table(frames, metrics, train.user_counts(), data.users)
-
-
-def compare_segments(dataset_name: str, run_ids: list[str], metrics: list[str]) -> pd.DataFrame:
-    """``compare.segments_table`` of runs on one split; activity bins come from that split's
-    training counts. Keyed by the dataset's fingerprint, so a re-imported dataset is recomputed."""
-    return _compare_segments(
-        _db(), dataset_name, fingerprint(dataset_name), tuple(run_ids), tuple(metrics)
+    records = [get_run(run_id) for run_id in run_ids]
+    split_name = records[0].split_name
+    spec, parts = store.load_split(dataset_name, split_name)
+    train = materialise_split(data, split_name, spec, parts).train
+    sampled = None
+    if n_negatives is not None:
+        sampled = {run_id: _per_user_frame(db, run_id, n_negatives) for run_id in run_ids}
+    return compare.build_comparison(
+        records,
+        {run_id: _per_user_frame(db, run_id, None) for run_id in run_ids},
+        list(metrics),
+        baseline,
+        dataset=dataset_name,
+        user_counts=train.user_counts(),
+        users_frame=data.users,
+        sampled_per_user=sampled,
+        n_negatives=n_negatives,
     )
+
+
+def comparison(
+    dataset_name: str,
+    run_ids: list[str],
+    baseline: str,
+    metrics: list[str],
+    n_negatives: int | None = None,
+) -> compare.Comparison:
+    """``compare.build_comparison`` of runs on one split of ``dataset_name``: metrics, paired
+    tests, references, segments (activity from that split's training counts) and, with
+    ``n_negatives``, full vs sampled evaluation. Keyed by the dataset's fingerprint, so a
+    re-imported dataset is recomputed."""
+    key = (tuple(run_ids), baseline, tuple(metrics), n_negatives)
+    return _comparison(_db(), dataset_name, fingerprint(dataset_name), *key)
+
+
+#: Accessors whose keys hold runs among other values (see ``delete_run``).
+_RUN_SELECTION_CACHES = (
+    _runs_table,
+    _run_dataset,
+    _embedding_points,
+    _faiss_index,
+    _similar_items,
+    _user_item_lists,
+    _run_context,
+    _user_inspection,
+    _compare_records,
+    _per_user_frame,
+    _comparison,
+)

@@ -5,14 +5,22 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from recsys_core.evaluation.headline import headline_metrics
 from recsys_core.ui import cache, state
 
 
 def _label(runs_frame: pd.DataFrame, run_id: str) -> str:
+    """model · protocol · its first headline metric that has a value · lineage if derived · id."""
     row = runs_frame[runs_frame["run"] == run_id].iloc[0]
-    ndcg = row["ndcg@10"]
-    metric = f" · nDCG@10 {ndcg:.3f}" if ndcg == ndcg else ""
-    return f"{row['model']} · {row['protocol']}{metric} · {run_id}"
+    parts = [str(row["model"]), str(row["protocol"])]
+    for spec in headline_metrics(stage=row["stage"]):
+        value = row.get(spec.name)
+        if value is not None and value == value:
+            parts.append(f"{spec.label} {spec.render(value)}")
+            break
+    if row["lineage"] != "trained":
+        parts.append(str(row["lineage"]))
+    return " · ".join([*parts, run_id])
 
 
 def pick_run(dataset_name: str, *, label: str = "Run") -> str | None:

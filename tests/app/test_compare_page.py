@@ -83,6 +83,8 @@ def test_metrics_table_shows_both_runs_with_intervals_and_baseline_marker(tiny: 
         assert ndcg.loc[run_id, "mean"] == pytest.approx(expected)
         assert ndcg.loc[run_id, "ci_low"] < ndcg.loc[run_id, "mean"] < ndcg.loc[run_id, "ci_high"]
     assert ndcg.loc[pop, "vs_baseline"] == "baseline"
+    runs = _frame(at, {"run", "model", "lineage"}).set_index("run")
+    assert runs.loc[[pop, knn], "lineage"].tolist() == ["trained", "trained"]
     assert ndcg.loc[knn, "vs_baseline"] in {"▲", "▼", "="}
     captions = [c.value for c in at.caption]
     assert any(

@@ -20,10 +20,11 @@ from streamlit.testing.v1 import AppTest
 from recsys_core import jobs
 from recsys_core.config import param
 from recsys_core.data import store
-from recsys_core.data.protocols import custom_protocol
+from recsys_core.data.protocols import custom_protocol, protocol_from_dict
 from recsys_core.data.splits import SplitSpec
 from recsys_core.data.synthetic import generate_synthetic
-from recsys_core.experiment import train_run
+from recsys_core.evaluation.protocol import evaluate_model
+from recsys_core.experiment import prepare_split, train_run
 from recsys_core.models import base
 from recsys_core.models.retrieval.popularity import Popularity, PopularityConfig
 from recsys_core.registry import runs
@@ -232,3 +233,50 @@ def test_a_saved_run_shows_config_protocol_metrics_and_history_then_is_deleted(
     assert not record.artifact_dir.exists()
     assert f"Deleted run {record.run_id}." in _texts(at.success)
     assert any("No saved runs" in info.value for info in at.info)
+
+
+def _derived_run(path: Path, record: runs.RunRecord, kind: str = "rerank") -> str:
+    """A run derived from ``record`` (same model and evaluation), as a re-ranker would save it."""
+    model = runs.load_run_model(record.run_id, path=path)
+    protocol = protocol_from_dict(record.protocol)
+    _, split = prepare_split(record.dataset, protocol, path=path)
+    evaluation = evaluate_model(model, split, protocol, ks=(10,))
+    child = runs.start_run(
+        record.dataset,
+        record.split_name,
+        model,
+        record.protocol,
+        kind=kind,
+        parent_run_id=record.run_id,
+        path=path,
+    )
+    return runs.finish_run(child, model, evaluation, train_seconds=0.0, path=path).run_id
+
+
+def test_a_saved_ranking_run_shows_the_pointwise_headline(synthetic_db: Path) -> None:
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=1))
+    overrides = {"n_epochs": 2}
+    record = train_run(
+        "synthetic", "logistic", protocol, overrides=overrides, path=synthetic_db
+    ).record
+    at = _open()
+    assert at.selectbox(key=state.RUN).value == record.run_id
+    metrics = {m.label: m.value for m in at.metric}
+    for label, name in [("AUC", "auc"), ("GAUC", "gauc"), ("LogLoss", "logloss")]:
+        assert metrics[label] == f"{record.metrics[name]:.4f}"
+    assert metrics["nDCG@10"] == f"{record.metrics['ndcg@10']:.4f}"
+
+
+def test_deleting_a_run_that_others_derive_from_explains_why_it_cannot(
+    synthetic_db: Path,
+) -> None:
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=1))
+    parent = train_run("synthetic", "popularity", protocol, path=synthetic_db).record
+    child = _derived_run(synthetic_db, parent)
+    at = _open()
+    at.selectbox(key=state.RUN).set_value(parent.run_id).run()
+    at.checkbox(key=state.TRAIN_DELETE_CONFIRM).check().run()
+    at.button(key=state.TRAIN_DELETE).click().run()
+    _assert_ok(at)
+    assert child in _texts(at.error) and "delete them first" in _texts(at.error)
+    assert {r.run_id for r in runs.list_runs(path=synthetic_db)} == {parent.run_id, child}

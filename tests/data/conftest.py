@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import recsys_core.registry.schema  # noqa: F401  (declares the runs table the seeded db uses)
 from recsys_core.data import store
 from recsys_core.data.frames import DatasetFrames
 

@@ -243,3 +243,23 @@ def test_real_ml100k_store_round_trip(
     np.testing.assert_array_equal(frame["item_idx"], ml100k_frame["item_idx"])
     np.testing.assert_array_equal(frame["rating"], ml100k_frame["rating"].astype(float))
     np.testing.assert_array_equal(frame["timestamp"].astype("int64"), ml100k_frame["timestamp"])
+
+
+def test_import_movielens_stores_the_release_and_refuses_a_stored_name_before_reading(
+    tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _write_tiny_ml100k(tmp_path / "ml-100k")
+    info = movielens.import_movielens("ml-100k", source=source, path=db_path)
+    assert (info.name, info.n_users, info.n_items, info.n_interactions) == ("ml-100k", 2, 3, 3)
+    assert store.dataset_info("ml-100k", db_path) == info
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a stored name must be refused before the release is read")
+
+    monkeypatch.setattr(movielens, "load_movielens", never)
+    with pytest.raises(DataError, match="'ml-100k' already exists; pass replace=True"):
+        movielens.import_movielens("ml-100k", source=source, path=db_path)
+    monkeypatch.undo()
+    (source / "u.data").write_text("1\t3\t2\t881250950\n")
+    replaced = movielens.import_movielens("ml-100k", source=source, replace=True, path=db_path)
+    assert replaced.n_interactions == 1 and replaced.fingerprint != info.fingerprint

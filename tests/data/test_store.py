@@ -1,4 +1,5 @@
-"""The DuckDB store: round trips, atomicity, splits, schema versions and cross-process locking."""
+"""The DuckDB store: round trips, atomicity, splits, schema versions and upgrades, and
+cross-process locking."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -17,7 +20,8 @@ import pytest
 
 from recsys_core.data import store
 from recsys_core.data.frames import DatasetFrames
-from recsys_core.errors import DataError, StoreLockedError
+from recsys_core.data.store import database
+from recsys_core.errors import ConfigError, DataError, StoreLockedError
 
 
 def test_round_trip_maps_ids_to_contiguous_numeric_order(
@@ -159,14 +163,14 @@ def test_a_failure_during_insertion_rolls_everything_back(
     frames_factory: Callable[..., DatasetFrames],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_insert = store._insert_arrow
+    real_insert = store.datasets.insert_arrow
 
     def insert_then_fail(con, table, *args, **kwargs):  # type: ignore[no-untyped-def]
         real_insert(con, table, *args, **kwargs)
         if table == "interactions":  # users and items are already in by now
             raise OSError("disk full")
 
-    monkeypatch.setattr(store, "_insert_arrow", insert_then_fail)
+    monkeypatch.setattr(store.datasets, "insert_arrow", insert_then_fail)
     before = snapshot(seeded_db)
     with pytest.raises(OSError, match="disk full"):
         store.write_dataset(
@@ -324,7 +328,7 @@ def test_default_path_follows_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(store.DB_ENV, raising=False)
-    repo = Path(store.__file__).resolve().parents[2]
+    repo = Path(store.__file__).resolve().parents[3]
     assert store.default_db_path() == repo / "data" / "recsys.duckdb"
     monkeypatch.setenv(store.DB_ENV, str(tmp_path / "env.duckdb"))
     assert store.resolve_path() == tmp_path / "env.duckdb"
@@ -389,7 +393,7 @@ def test_read_only_open_of_a_file_without_schema_creates_it_first(db_path: Path)
     duckdb.connect(str(db_path)).close()  # an empty DuckDB file, e.g. made by another tool
     assert store.list_datasets(db_path) == []
     with store.connect(db_path, read_only=True) as con:
-        assert con.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert con.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
 
 
 def test_database_stamp_changes_on_every_committed_write_and_only_then(
@@ -405,3 +409,91 @@ def test_database_stamp_changes_on_every_committed_write_and_only_then(
     store.save_split("one", "s", {"kind": "user"}, {"train": np.array([0]), "test": np.array([1])},
                      path=db_path)  # fmt: skip
     assert store.database_stamp(db_path) != after_write
+
+
+@pytest.fixture
+def declared(monkeypatch: pytest.MonkeyPatch) -> dict[str, store.Table]:
+    """A private table-declaration registry holding only the version table; tests add to it."""
+    tables = {database.VERSION_TABLE: database._DECLARED[database.VERSION_TABLE]}
+    monkeypatch.setattr(database, "_DECLARED", tables)
+    return tables
+
+
+def _add_n(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ALTER TABLE notes ADD COLUMN n INTEGER DEFAULT 7")
+
+
+def _old_notes_db(db_path: Path, declared: dict[str, store.Table]) -> None:
+    """A database one version behind whose ``notes`` table lacks the column ``n``."""
+    store.declare_table(store.Table("notes", "body VARCHAR"))
+    with store.connect(db_path) as con:
+        con.execute("INSERT INTO notes VALUES (?)", ["hello"])
+        con.execute("UPDATE schema_version SET version = ?", [store.SCHEMA_VERSION - 1])
+    declared["notes"] = store.Table(
+        "notes", "body VARCHAR, n INTEGER DEFAULT 7", migrations={store.SCHEMA_VERSION: _add_n}
+    )
+
+
+def _version_and_notes(db_path: Path) -> tuple[int, list[tuple[Any, ...]]]:
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        version = con.execute("SELECT version FROM schema_version").fetchall()[0][0]
+        return version, con.execute("SELECT * FROM notes").fetchall()
+    finally:
+        con.close()
+
+
+def test_an_older_database_is_upgraded_in_place_even_by_a_reader(
+    db_path: Path, declared: dict[str, store.Table]
+) -> None:
+    _old_notes_db(db_path, declared)
+    with store.connect(db_path, read_only=True) as con:
+        assert con.execute("SELECT body, n FROM notes").fetchall() == [("hello", 7)]
+    assert _version_and_notes(db_path) == (store.SCHEMA_VERSION, [("hello", 7)])
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(
+    db_path: Path, declared: dict[str, store.Table]
+) -> None:
+    _old_notes_db(db_path, declared)
+
+    def add_then_fail(con: duckdb.DuckDBPyConnection) -> None:
+        _add_n(con)
+        raise OSError("disk full")
+
+    declared["notes"] = replace(declared["notes"], migrations={store.SCHEMA_VERSION: add_then_fail})
+    with pytest.raises(OSError, match="disk full"), store.connect(db_path):
+        pass
+    assert _version_and_notes(db_path) == (store.SCHEMA_VERSION - 1, [("hello",)])
+
+
+def test_an_older_database_with_tables_this_process_does_not_know(
+    db_path: Path, declared: dict[str, store.Table]
+) -> None:
+    _old_notes_db(db_path, declared)
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("CREATE TABLE others (x INTEGER)")
+    # notes needs its migration, but "others" might too: nothing may be stamped current.
+    with pytest.raises(DataError, match=r"declarations of tables \['others'\]"):
+        with store.connect(db_path):
+            pass
+    # With no migration pending for what this process knows, the database is used as it is.
+    declared["notes"] = store.Table("notes", "body VARCHAR")
+    with store.connect(db_path, read_only=True) as con:
+        assert con.execute("SELECT body FROM notes").fetchall() == [("hello",)]
+    assert _version_and_notes(db_path) == (store.SCHEMA_VERSION - 1, [("hello",)])
+
+
+def test_declaring_a_table_twice(declared: dict[str, store.Table]) -> None:
+    first = store.declare_table(store.Table("notes", "body VARCHAR"))
+    assert store.declare_table(store.Table("notes", "body VARCHAR")) is first
+    with pytest.raises(ConfigError, match="'notes' is declared twice with different columns"):
+        store.declare_table(store.Table("notes", "body VARCHAR, n INTEGER"))
+    assert store.declared_tables() == (declared[database.VERSION_TABLE], first)
+
+
+def test_check_writable_refuses_a_stored_name_unless_replacing(seeded_db: Path) -> None:
+    with pytest.raises(DataError, match="'existing' already exists; pass replace=True"):
+        store.check_writable("existing", path=seeded_db)
+    store.check_writable("existing", replace=True, path=seeded_db)
+    store.check_writable("fresh", path=seeded_db)

@@ -10,16 +10,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from recsys_core.data import store
-from recsys_core.data.protocols import custom_protocol
+from recsys_core.data.protocols import custom_protocol, get_protocol
 from recsys_core.data.splits import SplitSpec
-from recsys_core.data.synthetic import generate_synthetic
 from recsys_core.errors import DataError
 from recsys_core.evaluation import compare
 from recsys_core.evaluation.intervals import bootstrap_ci
-from recsys_core.evaluation.protocol import evaluate_model
-from recsys_core.experiment import prepare_split, train_run
-from recsys_core.registry import get_run, load_run_model
 from recsys_core.registry.runs import RunRecord
 
 
@@ -27,21 +22,22 @@ def _frame(users: list[int], **metrics: list[float]) -> pd.DataFrame:
     return pd.DataFrame({"user_idx": users, **metrics})
 
 
-def _record(run_id: str, split_name: str) -> RunRecord:
-    return RunRecord(
-        run_id=run_id,
-        dataset="d",
-        split_name=split_name,
-        model="popularity",
-        config={},
-        seed=0,
-        status="complete",
-        metrics={},
-        train_seconds=1.0,
-        created_at=datetime(2026, 1, 1),
-        finished_at=None,
-        artifact_dir=Path("/nonexistent"),
-    )
+def _record(run_id: str, split_name: str, **fields: object) -> RunRecord:
+    values = {
+        "run_id": run_id,
+        "dataset": "d",
+        "split_name": split_name,
+        "model": "popularity",
+        "config": {},
+        "seed": 0,
+        "status": "complete",
+        "metrics": {},
+        "train_seconds": 1.0,
+        "created_at": datetime(2026, 1, 1),
+        "finished_at": None,
+        "artifact_dir": Path("/nonexistent"),
+    }
+    return RunRecord(**{**values, **fields})
 
 
 def test_split_groups_keep_selection_order() -> None:
@@ -210,35 +206,127 @@ def test_headline_with_references_lines_up_metric_columns() -> None:
     assert compare.with_references(ours, references.iloc[0:0]) is ours
 
 
-def test_sampled_per_user_matches_evaluate_model_and_is_cached(tmp_path: Path) -> None:
-    path = tmp_path / "db.duckdb"
-    store.write_dataset(
-        generate_synthetic(name="tiny", n_users=120, n_items=80, n_interactions=2000, seed=2),
-        path=path,
-    )
-    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=4))
-    run_id = train_run("tiny", "popularity", protocol, ks=(5, 10), path=path).record.run_id
-    frame = compare.sampled_per_user(run_id, 30, path=path)
-    _, split = prepare_split("tiny", protocol, path=path)
-    expected = evaluate_model(
-        load_run_model(run_id, path=path),
-        split,
-        protocol,
-        ks=(5, 10),
-        sampled_negatives=30,
-        seed=protocol.split.seed,
-    ).sampled.to_frame()
-    pd.testing.assert_frame_equal(frame, expected)
-    cached = get_run(run_id, path=path).artifact_dir / "sampled-30.parquet"
-    stamp = cached.stat().st_mtime_ns
-    pd.testing.assert_frame_equal(compare.sampled_per_user(run_id, 30, path=path), expected)
-    assert cached.stat().st_mtime_ns == stamp
-    assert not [p for p in cached.parent.iterdir() if p.name.startswith(".")]
-
-
 def test_protocol_caption_names_protocol_relevance_and_evaluation() -> None:
     protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=1), relevant_min_rating=4)
     caption = compare.protocol_caption(protocol, "sampled: 100 negatives per test item")
     assert caption.startswith("Protocol custom:user test=0.2 valid=0 seed=1: custom split")
     assert "Held-out interactions rated ≥ 4 are relevant." in caption
     assert caption.endswith("Evaluation: sampled: 100 negatives per test item.")
+
+
+def test_lineage_labels_name_the_parent_of_derived_runs() -> None:
+    assert compare.lineage_label(_record("a", "s")) == "trained"
+    rerank = _record("b", "s", kind="rerank", parent_run_id="a")
+    assert compare.lineage_label(rerank) == "rerank of a"
+    assert compare.lineage_label(_record("c", "s", kind="cascade", parent_run_id="b")) == (
+        "cascade over b"
+    )
+
+
+def test_metric_choices_list_families_and_ks_in_order() -> None:
+    frame = _frame([0], **{"recall@10": [1.0], "ndcg@5": [1.0], "ndcg@10": [1.0]})
+    choices = compare.metric_choices(frame, {"coverage@20": 0.5})
+    assert choices.available == ["recall@10", "ndcg@5", "ndcg@10", "coverage@20"]
+    assert choices.families == ["recall", "ndcg", "coverage"]
+    assert choices.ks == [5, 10, 20]
+
+
+def _comparison_inputs(protocol_dict: dict) -> tuple[list[RunRecord], dict[str, pd.DataFrame]]:
+    rng = np.random.default_rng(3)
+    users = list(range(12))
+    records = [
+        _record(
+            run_id,
+            "s",
+            model=model,
+            config={"protocol": protocol_dict},
+            metrics={"coverage@10": coverage},
+            **extra,
+        )
+        for run_id, model, coverage, extra in [
+            ("base", "popularity", 0.1, {}),
+            ("other", "itemknn", 0.4, {"kind": "rerank", "parent_run_id": "base"}),
+        ]
+    ]
+    frames = {
+        record.run_id: _frame(
+            users,
+            **{name: rng.random(12) for name in ["ndcg@10", "hit_rate@10", "msr_map@10"]},
+        )
+        for record in records
+    }
+    return records, frames
+
+
+def test_build_comparison_holds_what_the_parts_compute() -> None:
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=1))
+    records, frames = _comparison_inputs(protocol.to_dict())
+    user_counts = np.arange(1, 13)
+    users_frame = pd.DataFrame({"gender": ["F", "M"] * 6}, index=pd.RangeIndex(12, name="user_idx"))
+    metrics = ["ndcg@10", "coverage@10"]
+    result = compare.build_comparison(
+        records,
+        frames,
+        metrics,
+        "base",
+        dataset="d",
+        user_counts=user_counts,
+        users_frame=users_frame,
+    )
+    catalogue = {"base": {"coverage@10": 0.1}, "other": {"coverage@10": 0.4}}
+    paired = compare.paired_table(frames, "base", metrics)
+    expected = compare.with_markers(
+        compare.metrics_table(frames, metrics, catalogue=catalogue), paired, "base"
+    )
+    pd.testing.assert_frame_equal(result.table, expected)
+    pd.testing.assert_frame_equal(result.paired, paired)
+    segments = compare.segments_table(frames, ["ndcg@10"], user_counts, users_frame)
+    pd.testing.assert_frame_equal(result.segments, segments)
+    assert result.segment_metrics == ["ndcg@10"] and result.sampled is None
+    assert result.references is None and "No published numbers" in result.reference_caption
+    assert result.runs["lineage"].tolist() == ["trained", "rerank of base"]
+    assert result.run_ids == ["base", "other"] and not result.mixed_protocols
+    assert result.full_caption == compare.protocol_caption(protocol, "full ranking")
+    assert "family" not in result.shown_table.columns and result.n_unshared == 0
+
+
+def test_build_comparison_adds_references_and_sampled_flips() -> None:
+    protocol = get_protocol("msr-100k")
+    records, frames = _comparison_inputs(protocol.to_dict())
+    sampled = {
+        run_id: frame.assign(**{"hit_rate@10": 1 - frame["hit_rate@10"]})
+        for run_id, frame in frames.items()
+    }
+    result = compare.build_comparison(
+        records,
+        frames,
+        ["msr_map@10"],
+        "base",
+        dataset="ml-100k",
+        user_counts=np.ones(12, dtype=np.int64),
+        users_frame=None,
+        sampled_per_user=sampled,
+        n_negatives=50,
+    )
+    assert result.references is not None and "BiVAE" in set(result.references["model"])
+    assert "msr_map@10" in result.reference_metrics
+    assert result.sampled is not None and result.sampled.n_negatives == 50
+    full = compare.metrics_table(frames, ["ndcg@10", "hit_rate@10"])
+    side = compare.metrics_table(
+        sampled, ["ndcg@10", "hit_rate@10"], mode="sampled", n_negatives=50
+    )
+    pd.testing.assert_frame_equal(result.sampled.flips, compare.order_flips(full, side))
+    assert "sampled: 50 negatives per test item" in result.sampled.caption
+
+
+def test_build_comparison_rejects_mixed_splits_and_unknown_baselines() -> None:
+    records, frames = _comparison_inputs({})
+    inputs = {"dataset": "d", "user_counts": np.ones(12, dtype=np.int64), "users_frame": None}
+    with pytest.raises(DataError, match="2 splits"):
+        compare.build_comparison(
+            [records[0], _record("x", "t")], frames, ["ndcg@10"], "base", **inputs
+        )
+    with pytest.raises(DataError, match="baseline"):
+        compare.build_comparison(records, frames, ["ndcg@10"], "nope", **inputs)
+    with pytest.raises(DataError, match="no per-user metrics"):
+        compare.build_comparison(records, {"base": frames["base"]}, ["ndcg@10"], "base", **inputs)

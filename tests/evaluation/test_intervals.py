@@ -8,7 +8,7 @@ from scipy import stats
 
 from recsys_core.errors import DataError
 from recsys_core.evaluation import TopKEvaluation, bootstrap_ci, paired_compare, summarise
-from recsys_core.evaluation.intervals import bootstrap_means
+from recsys_core.evaluation.intervals import bootstrap_means, percentile_bounds, resample_counts
 
 
 def test_ci_contains_the_mean_and_narrows_with_more_users() -> None:
@@ -118,3 +118,30 @@ def test_summarise_labels_sampled_results() -> None:
     table = summarise(evaluation)
     assert table["protocol"].tolist() == ["sampled: 99 negatives per test item"]
     assert table.attrs["protocol"] == "sampled: 99 negatives per test item"
+
+
+def test_resample_counts_are_the_draws_bootstrap_means_averages() -> None:
+    values = np.random.default_rng(4).random((30, 2))
+    counts = np.concatenate(list(resample_counts(30, n_resamples=25, seed=5)))
+    assert counts.shape == (25, 30) and (counts.sum(axis=1) == 30).all()
+    np.testing.assert_allclose(
+        bootstrap_means(values, n_resamples=25, seed=5), counts @ values / 30
+    )
+
+
+def test_resample_counts_come_in_blocks_that_bound_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("recsys_core.evaluation.intervals.RESAMPLE_BLOCK_ENTRIES", 100)
+    blocks = list(resample_counts(30, n_resamples=10, seed=5))
+    assert [len(block) for block in blocks] == [3, 3, 3, 1]
+    with pytest.raises(DataError, match="empty"):
+        resample_counts(0)
+
+
+def test_percentile_bounds_skip_undefined_resamples() -> None:
+    means = np.column_stack(
+        [np.arange(101.0), np.full(101, np.nan), np.r_[np.arange(100.0), np.nan]]
+    )
+    low, high = percentile_bounds(means, 0.9)
+    assert (low[0], high[0]) == pytest.approx((5.0, 95.0))
+    assert np.isnan(low[1]) and np.isnan(high[1])
+    assert (low[2], high[2]) == pytest.approx(np.quantile(np.arange(100.0), [0.05, 0.95]))

@@ -12,7 +12,7 @@ from recsys_core.evaluation import published
 from recsys_core.evaluation.topk import LIST_METRICS
 
 #: Metric names our evaluation produces at k=10, plus the pointwise CTR ones.
-OUR_METRICS = {f"{name}@10" for name in [*LIST_METRICS, "ndcg"]} | {"auc", "log_loss"}
+OUR_METRICS = {f"{name}@10" for name in [*LIST_METRICS, "ndcg"]} | {"auc", "logloss"}
 RECBOLE_FILE = re.compile(
     r"https://github\.com/RUCAIBox/RecBole/blob/[0-9a-f]{40}/benchmark/hyper/\w+/[\w-]+\.md"
 )

@@ -1,7 +1,9 @@
 """Quality bands on MovieLens-100K under the msr-100k protocol (the Microsoft Recommenders table).
 
 Floors are the published rows the issue names (BiVAE 0.4751 for EASE to clear, BPR 0.4420);
-ceilings catch leakage (no honest model gets near a perfect score here).
+ceilings catch leakage (no honest model gets near a perfect score here). The content model is a
+genre/title matcher, known to rank far below popularity on this protocol: its floor is several
+times a random ranker's nDCG@10 (about 0.015 here), measured 0.0527.
 """
 
 from __future__ import annotations
@@ -36,18 +38,22 @@ def test_popularity_sits_where_the_literature_puts_it(popularity_ndcg: float) ->
 
 
 @pytest.mark.parametrize(
-    ("model", "floor"),
-    [("ease", 0.4751), ("bpr", 0.4420), ("itemknn", 0.35), ("content", None)],
+    ("model", "floor", "beats_popularity"),
+    [
+        ("ease", 0.4751, True),
+        ("bpr", 0.4420, True),
+        ("itemknn", 0.35, True),
+        ("content", 0.04, False),
+    ],
 )
 def test_model_beats_popularity_and_its_published_floor(
-    db: Path, popularity_ndcg: float, model: str, floor: float | None
+    db: Path, popularity_ndcg: float, model: str, floor: float, beats_popularity: bool
 ) -> None:
     metrics = train_run("ml-100k", model, MSR, path=db, ks=(10,)).record.metrics
     ndcg = metrics["ndcg@10"]
     assert ndcg < 0.7, f"{model} nDCG@10 {ndcg:.4f} is implausibly high: leakage?"
-    if floor is not None:
-        assert ndcg >= floor, f"{model} nDCG@10 {ndcg:.4f} < {floor}"
-        assert ndcg > popularity_ndcg
+    assert ndcg >= floor, f"{model} nDCG@10 {ndcg:.4f} < {floor}"
+    assert (ndcg > popularity_ndcg) == beats_popularity
     assert 0.0 < metrics["precision@10"] <= 1.0
 
 

@@ -1,108 +1,38 @@
-"""Compare saved runs on one split: metric means with bootstrap intervals, paired tests against a
-baseline, per-segment breakdowns and where sampled evaluation reorders the models.
+"""Comparison tables of saved runs on one split: metric means with bootstrap intervals, paired
+tests against a baseline, per-segment breakdowns and where sampled evaluation reorders the models.
 
-Everything works on per-user metric frames (``user_idx`` plus one column per metric, as
-``TopKEvaluation.to_frame`` writes them) keyed by run id, so the Compare page, its HTML report and
-the tests share one computation. Only runs on the same split evaluate the same users, so only they
-are comparable: ``split_groups`` sorts a selection into such groups.
-Shape legend: B evaluated users, U users.
+Every table is computed from per-user metric frames keyed by run id (``names.PerUser``), so the
+Compare page, its HTML report and the tests share one computation. Shape legend: B evaluated users,
+U users.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from recsys_core.data.protocols import Protocol, protocol_from_dict
 from recsys_core.errors import DataError
+from recsys_core.evaluation.compare.names import (
+    USER_COLUMN,
+    PerUser,
+    parse_metric,
+    per_user_metrics,
+)
 from recsys_core.evaluation.intervals import paired_compare, summarise
-from recsys_core.evaluation.protocol import evaluate_sampled_run
 from recsys_core.evaluation.segments import (
     activity_segments,
     demographic_segments,
     metrics_by_segment,
 )
 from recsys_core.evaluation.topk import TopKEvaluation
-from recsys_core.experiment import prepare_split
-from recsys_core.registry import runs
-from recsys_core.registry.runs import RunRecord
 from recsys_core.types import IntArray
 
-#: Run id -> that run's per-user metric frame.
-PerUser = Mapping[str, pd.DataFrame]
-
-#: Metric families that are one number per run (kept in the run's metrics, not per user).
-CATALOGUE_FAMILIES: tuple[str, ...] = ("coverage", "gini")
 #: Markers of a run against the baseline in tables and charts.
 HIGHER, LOWER, SAME, BASELINE = "▲", "▼", "=", "baseline"
-#: Column of the per-user frames that holds the user index.
-USER_COLUMN = "user_idx"
-
-
-def protocol_caption(protocol: Protocol, evaluation_label: str) -> str:
-    """One line shown with every table: protocol name, description, relevance rule, evaluation."""
-    relevance = protocol.relevance_label[:1].upper() + protocol.relevance_label[1:]
-    return (
-        f"Protocol {protocol.name}: {protocol.description}. {relevance}. "
-        f"Evaluation: {evaluation_label}."
-    )
-
-
-def split_groups(records: Sequence[RunRecord]) -> dict[str, list[str]]:
-    """Run ids grouped by the split they were evaluated on, groups and runs in selection order."""
-    groups: dict[str, list[str]] = {}
-    for record in records:
-        groups.setdefault(record.split_name, []).append(record.run_id)
-    return groups
-
-
-def parse_metric(name: str) -> tuple[str, int]:
-    """``"ndcg@10"`` -> ``("ndcg", 10)``."""
-    family, sep, k = name.partition("@")
-    if not sep or not k.isdigit():
-        raise DataError(f"metric {name!r} is not of the form family@k (e.g. ndcg@10)")
-    return family, int(k)
-
-
-def catalogue_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
-    """The catalogue metrics (coverage@k, gini@k) among a run's stored aggregate metrics."""
-    return {
-        name: float(value)
-        for name, value in metrics.items()
-        if "@" in name and name.partition("@")[0] in CATALOGUE_FAMILIES
-    }
-
-
-def available_metrics(
-    frame: pd.DataFrame, catalogue: Mapping[str, float] | None = None
-) -> list[str]:
-    """Metric names of a per-user frame (in its order), then the run's catalogue metrics."""
-    names = [column for column in frame.columns if column != USER_COLUMN]
-    return names + [name for name in (catalogue or {}) if name not in names]
-
-
-def select_metrics(
-    available: Sequence[str], families: Sequence[str], ks: Sequence[int]
-) -> list[str]:
-    """The available metrics whose family and k were both chosen, in the available order."""
-    chosen_families, chosen_ks = set(families), {int(k) for k in ks}
-    selected = []
-    for name in available:
-        family, k = parse_metric(name)
-        if family in chosen_families and k in chosen_ks:
-            selected.append(name)
-    return selected
-
-
-def _per_user_metrics(frame: pd.DataFrame, metrics: Sequence[str]) -> list[str]:
-    return [name for name in metrics if name in frame.columns and name != USER_COLUMN]
 
 
 def _evaluation(
@@ -151,7 +81,7 @@ def metrics_table(
     parts = []
     for run_id, frame in per_user.items():
         run_catalogue = dict((catalogue or {}).get(run_id, {}))
-        per_user_names = _per_user_metrics(frame, metrics)
+        per_user_names = per_user_metrics(frame, metrics)
         missing = [m for m in metrics if m not in per_user_names and m not in run_catalogue]
         if missing:
             raise DataError(
@@ -227,7 +157,7 @@ def paired_table(
     for run_id, frame in per_user.items():
         if run_id == baseline:
             continue
-        names = [m for m in _per_user_metrics(base, metrics) if m in frame.columns]
+        names = [m for m in per_user_metrics(base, metrics) if m in frame.columns]
         merged, n_unshared = _shared_users(
             base[[USER_COLUMN, *names]], frame[[USER_COLUMN, *names]]
         )
@@ -317,7 +247,7 @@ def segments_table(
     """
     parts = []
     for position, (run_id, frame) in enumerate(per_user.items()):
-        evaluation = _evaluation(frame, _per_user_metrics(frame, metrics))
+        evaluation = _evaluation(frame, per_user_metrics(frame, metrics))
         labels = segment_labels(evaluation.users, user_counts, users_frame, n_bins=n_bins)
         part = metrics_by_segment(evaluation, labels)
         part.insert(2, "run", run_id)
@@ -385,35 +315,3 @@ def with_references(headline: pd.DataFrame, references: pd.DataFrame) -> pd.Data
         return headline
     columns = list(headline.columns)
     return pd.concat([headline, references.reindex(columns=columns)], ignore_index=True)
-
-
-def sampled_frame_path(record: RunRecord, n_negatives: int) -> Path:
-    """Where a run's sampled per-user metrics with ``n_negatives`` negatives are cached."""
-    return record.artifact_dir / f"sampled-{int(n_negatives)}.parquet"
-
-
-def sampled_per_user(run_id: str, n_negatives: int, *, path: Path | None = None) -> pd.DataFrame:
-    """Per-user sampled metrics of a saved run, evaluated once and cached with the run.
-
-    The run's model and split are loaded, each relevant test item is ranked against
-    ``n_negatives`` negatives drawn with the split's seed (so every run on the split faces the same
-    negatives), and the frame is written atomically to ``<artifact_dir>/sampled-<n>.parquet``.
-    """
-    record = runs.get_run(run_id, path=path)
-    cached = sampled_frame_path(record, n_negatives)
-    if cached.is_file():
-        return pd.read_parquet(cached)
-    protocol = protocol_from_dict(record.protocol)
-    full = runs.load_per_user_metrics(run_id, path=path)
-    ks = sorted({parse_metric(name)[1] for name in available_metrics(full)})
-    model = runs.load_run_model(run_id, path=path)
-    _, split = prepare_split(record.dataset, protocol, path=path)
-    evaluation = evaluate_sampled_run(model, split, protocol, n_negatives, ks, protocol.split.seed)
-    frame = evaluation.to_frame()
-    staging = cached.with_name(f".{cached.stem}-{uuid.uuid4().hex}.parquet")
-    try:
-        frame.to_parquet(staging, index=False)
-        os.replace(staging, cached)
-    finally:
-        staging.unlink(missing_ok=True)
-    return frame

@@ -1,0 +1,332 @@
+"""The DuckDB file: where it is, one connection per operation, and the schema its owners declare.
+
+DuckDB lets one process write, and a reader in another process blocks writers, so nothing here
+holds the database open while idle: ``connect()`` opens a connection for one operation, runs it in
+a single transaction, and closes. When another process holds the file, it retries for a few
+seconds and then raises ``StoreLockedError``.
+
+Tables are declared by the modules that own them (``declare_table``): the data tables by
+``store.datasets`` and ``store.splits``, the runs table by ``recsys_core.registry.schema``. Each
+declaration carries its DDL at ``SCHEMA_VERSION`` and the migrations that bring an older database
+up to it; opening a database creates the declared tables that are missing and upgrades an older
+one in place, in one transaction. A database written by a newer RecScope is refused.
+
+The file is ``$RECSCOPE_DB`` if set, else ``<repo>/data/recsys.duckdb``. All SQL binds values as
+parameters; table and column names come only from declarations. Do not nest ``connect()`` calls
+for writing: each opens its own transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from recsys_core.errors import ConfigError, DataError, StoreLockedError
+
+#: Version of the declared tables; a database written by a newer RecScope is refused.
+SCHEMA_VERSION = 2
+#: Environment variable that points at the database file.
+DB_ENV = "RECSCOPE_DB"
+#: The one-row table that records the schema version of a database file.
+VERSION_TABLE = "schema_version"
+
+#: Brings one table from the previous schema version to the next, inside the upgrade transaction.
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+
+_LOCK_MESSAGE = "Could not set lock"
+_OTHER_MODE_MESSAGE = "different configuration"
+_STAGED = "recscope_staged"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the database, declared by the module that owns it.
+
+    Attributes:
+        name: the table's name.
+        columns: its column definitions at ``SCHEMA_VERSION`` (the body of ``CREATE TABLE``).
+        owned_by_dataset: rows carry a ``dataset`` column and are deleted with their dataset.
+        migrations: schema version -> the function that upgrades this table to it from the
+            version before (only for tables that changed).
+    """
+
+    name: str
+    columns: str
+    owned_by_dataset: bool = False
+    migrations: Mapping[int, Migration] = field(default_factory=dict)
+
+
+_DECLARED: dict[str, Table] = {}
+
+
+def declare_table(table: Table) -> Table:
+    """Add ``table`` to the schema every ``connect()`` ensures; declaring it again is a no-op.
+
+    Raises:
+        ConfigError: another declaration already uses the name with different columns.
+    """
+    known = _DECLARED.get(table.name)
+    if known is not None and known.columns != table.columns:
+        raise ConfigError(
+            f"table {table.name!r} is declared twice with different columns; keep one declaration"
+        )
+    _DECLARED.setdefault(table.name, table)
+    return _DECLARED[table.name]
+
+
+def declared_tables() -> tuple[Table, ...]:
+    """Every declared table, in declaration order (the version table first)."""
+    return tuple(_DECLARED.values())
+
+
+declare_table(Table(VERSION_TABLE, "version INTEGER NOT NULL"))
+
+
+def default_db_path() -> Path:
+    """``$RECSCOPE_DB`` if set, else ``<repo>/data/recsys.duckdb``."""
+    configured = os.environ.get(DB_ENV)
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[3] / "data" / "recsys.duckdb"
+
+
+def resolve_path(path: Path | None = None) -> Path:
+    """The database file an operation uses: ``path`` if given, else ``default_db_path()``."""
+    return Path(path) if path is not None else default_db_path()
+
+
+def database_stamp(path: Path | None = None) -> tuple[str, int, int, int, int]:
+    """A cheap version stamp of the whole database: path, then mtime (ns) and size of the file
+    and of its write-ahead log. Any committed write, from this or another process, changes it, so
+    the app's caches key on it instead of opening a connection on every rerun."""
+    db = resolve_path(path)
+    parts: list[int] = []
+    for file in (db, db.with_name(db.name + ".wal")):
+        try:
+            info = file.stat()
+        except FileNotFoundError:
+            parts += [0, 0]
+        else:
+            parts += [info.st_mtime_ns, info.st_size]
+    return (str(db), *parts)  # type: ignore[return-value]
+
+
+@contextmanager
+def connect(
+    path: Path | None = None, *, read_only: bool = False, timeout_s: float = 5.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database for one operation, inside one transaction, and close it afterwards.
+
+    Missing declared tables are created and an older schema is upgraded first. The body runs
+    between BEGIN and COMMIT; any exception rolls back, so the database is left as it was. The body
+    must not COMMIT or ROLLBACK itself.
+
+    Args:
+        path: database file; default ``default_db_path()``.
+        read_only: open without write access (a missing file is not created: the body then sees an
+            empty in-memory database with the schema).
+        timeout_s: how long to retry while another process holds the file.
+
+    Yields:
+        The open connection (use ``con.cursor()`` per thread).
+
+    Raises:
+        StoreLockedError: another process kept the file locked for ``timeout_s``.
+        DataError: the file was written by a newer RecScope (schema version too new).
+    """
+    db_path = resolve_path(path)
+    con = _open(db_path, read_only=read_only, timeout_s=timeout_s)
+    try:
+        con.begin()
+        try:
+            yield con
+        except BaseException:
+            con.rollback()
+            raise
+        con.commit()
+    finally:
+        con.close()
+
+
+def _open(db_path: Path, *, read_only: bool, timeout_s: float) -> duckdb.DuckDBPyConnection:
+    if read_only and not db_path.exists():
+        con = duckdb.connect(":memory:")
+        _ensure_schema(con, db_path)
+        return con
+    if not read_only:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout_s
+    delay = 0.02
+    while True:
+        try:
+            con = duckdb.connect(str(db_path), read_only=read_only)
+        except duckdb.ConnectionException as exc:
+            if _OTHER_MODE_MESSAGE not in str(exc):
+                raise
+            if read_only:
+                # This process already has the file open for writing; read through that instance.
+                read_only = False
+                continue
+            reason = f"a read-only connection in this process ({exc})"
+        except duckdb.IOException as exc:
+            if _LOCK_MESSAGE not in str(exc):
+                raise
+            reason = f"another process ({exc})"
+        else:
+            try:
+                ready = _ensure_schema(con, db_path, create=not read_only)
+            except BaseException:
+                con.close()
+                raise
+            if ready:
+                return con
+            # A read-only open of a file whose schema is missing or old: fix it once, then read.
+            con.close()
+            with connect(db_path, timeout_s=max(deadline - time.monotonic(), 0.0)):
+                pass
+            continue
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise StoreLockedError(
+                f"another RecScope process holds {db_path} (held by {reason}) and did not release "
+                f"it within {timeout_s:.1f} s; close the other app/CLI using it, or wait and retry"
+            )
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 2, 0.25)
+
+
+def fetch_one(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> tuple[Any, ...] | None:
+    """The first row of a query, fetched fully (an unfinished result blocks the connection)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def insert_arrow(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: tuple[str, ...],
+    data: pa.Table,
+    dataset: str,
+    extra: tuple[tuple[str, str], ...] = (),
+) -> None:
+    """Bulk ``INSERT ... SELECT`` of a dataset's rows from Arrow; ``extra`` binds constant columns.
+
+    Args:
+        con: an open connection.
+        table: a declared table with a ``dataset`` column.
+        columns: the columns of ``data`` to insert, in order.
+        data: the rows.
+        dataset: the value of the ``dataset`` column.
+        extra: (column, value) pairs inserted as constants on every row.
+    """
+    if data.num_rows == 0:
+        return
+    names = ", ".join(("dataset", *(c for c, _ in extra), *columns))
+    placeholders = ", ".join("?" for _ in range(1 + len(extra)))
+    con.register(_STAGED, data)
+    try:
+        con.execute(
+            f"INSERT INTO {table} ({names}) SELECT {placeholders}, {', '.join(columns)} "
+            f"FROM {_STAGED}",
+            [dataset, *(value for _, value in extra)],
+        )
+    finally:
+        con.unregister(_STAGED)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a write pass does to bring a database to ``SCHEMA_VERSION``."""
+
+    create: tuple[Table, ...]
+    upgrade_from: int | None
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection, db_path: Path, *, create: bool = True) -> bool:
+    """Bring the schema up to date (when ``create``) in one transaction; refuse a newer one.
+
+    Returns:
+        Whether the schema is now usable; False only when ``create`` is false and the database
+        needs a write pass first (missing tables or an older version).
+    """
+    plan = _plan(con, db_path)
+    if plan is None:
+        return True
+    if not create:
+        return False
+    con.begin()
+    try:
+        for table in plan.create:
+            con.execute(f"CREATE TABLE {table.name} ({table.columns})")
+        if plan.upgrade_from is not None:
+            _upgrade(con, plan.upgrade_from, {t.name for t in plan.create})
+        con.execute(f"DELETE FROM {VERSION_TABLE}")
+        con.execute(f"INSERT INTO {VERSION_TABLE} VALUES (?)", [SCHEMA_VERSION])
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+    return True
+
+
+def _plan(con: duckdb.DuckDBPyConnection, db_path: Path) -> _Plan | None:
+    """The work a database needs, or None when it is current.
+
+    An older database is upgraded only when every table in it is declared in this process, so
+    that no table is stamped with a version its migrations never reached. Otherwise (a process
+    that loaded only some owners, e.g. the data layer without the run registry) the database is
+    used as it is, provided none of the declared tables has a migration pending.
+    """
+    existing = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+        ).fetchall()
+    }
+    version = None
+    if VERSION_TABLE in existing:
+        row = fetch_one(con, f"SELECT max(version) FROM {VERSION_TABLE}")
+        version = row[0] if row else None
+    if version is not None and version > SCHEMA_VERSION:
+        raise DataError(
+            f"{db_path} has schema version {version}, newer than this RecScope understands "
+            f"({SCHEMA_VERSION}); upgrade RecScope, or set {DB_ENV} to another database file"
+        )
+    missing = tuple(t for t in _DECLARED.values() if t.name not in existing)
+    if version is None or version == SCHEMA_VERSION:
+        return _Plan(create=missing, upgrade_from=None) if missing or version is None else None
+    unknown = sorted(existing - set(_DECLARED))
+    if not unknown:
+        return _Plan(create=missing, upgrade_from=version)
+    pending = [
+        t.name
+        for t in _DECLARED.values()
+        if t.name in existing and any(v > version for v in t.migrations)
+    ]
+    if pending or missing:
+        raise DataError(
+            f"{db_path} has schema version {version}, older than this RecScope ({SCHEMA_VERSION}); "
+            f"upgrading tables {pending + [t.name for t in missing]} needs the declarations of "
+            f"tables {unknown} too, which this process has not loaded: open the database once "
+            "from the app or the CLI (they load every table), then retry"
+        )
+    return None
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection, version: int, created: set[str]) -> None:
+    """Run every declared migration after ``version``, in version order (new tables skipped)."""
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        for table in _DECLARED.values():
+            migration = table.migrations.get(target)
+            if migration is not None and table.name not in created:
+                migration(con)

@@ -1,0 +1,138 @@
+"""Metric names of a comparison, the runs it can hold and the captions that label its tables.
+
+Per-user metric frames (``user_idx`` plus one column per metric, as ``TopKEvaluation.to_frame``
+writes them) are keyed by run id. Only runs on the same split evaluate the same users, so only they
+are comparable: ``split_groups`` sorts a selection into such groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pandas as pd
+
+from recsys_core.data.protocols import Protocol as EvaluationProtocol
+from recsys_core.errors import DataError
+
+#: Run id -> that run's per-user metric frame.
+PerUser = Mapping[str, pd.DataFrame]
+
+#: Metric families that are one number per run (kept in the run's metrics, not per user).
+CATALOGUE_FAMILIES: tuple[str, ...] = ("coverage", "gini")
+#: Metric families of sampled evaluation (one positive ranked among sampled negatives).
+SAMPLED_FAMILIES: tuple[str, ...] = ("hit_rate", "ndcg", "mrr")
+#: Column of the per-user frames that holds the user index.
+USER_COLUMN = "user_idx"
+#: How a derived run is described, by its kind: "<words> <parent run id>".
+LINEAGE_WORDS = {"rerank": "rerank of", "cascade": "cascade over", "calibrated": "calibration of"}
+
+
+class RunInfo(Protocol):
+    """What a comparison reads of a saved run (``registry.runs.RunRecord`` satisfies it)."""
+
+    run_id: str
+    split_name: str
+    model: str
+    metrics: dict[str, float]
+
+    @property
+    def protocol(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class MetricChoices:
+    """The metrics a selection of runs can be compared on.
+
+    Attributes:
+        available: metric names of the first run's per-user frame, then its catalogue metrics.
+        families: distinct families among them (``ndcg``, ``coverage``), in that order.
+        ks: distinct list lengths among them, ascending.
+    """
+
+    available: list[str]
+    families: list[str]
+    ks: list[int]
+
+
+def protocol_caption(protocol: EvaluationProtocol, evaluation_label: str) -> str:
+    """One line shown with every table: protocol name, description, relevance rule, evaluation."""
+    relevance = protocol.relevance_label[:1].upper() + protocol.relevance_label[1:]
+    return (
+        f"Protocol {protocol.name}: {protocol.description}. {relevance}. "
+        f"Evaluation: {evaluation_label}."
+    )
+
+
+def split_groups(records: Sequence[RunInfo]) -> dict[str, list[str]]:
+    """Run ids grouped by the split they were evaluated on, groups and runs in selection order."""
+    groups: dict[str, list[str]] = {}
+    for record in records:
+        groups.setdefault(record.split_name, []).append(record.run_id)
+    return groups
+
+
+def lineage_label(record: RunInfo) -> str:
+    """Where a run comes from: "trained", or e.g. "rerank of <parent run id>"."""
+    kind = getattr(record, "kind", "train") or "train"
+    parent = getattr(record, "parent_run_id", None)
+    if parent:
+        return f"{LINEAGE_WORDS.get(kind, f'{kind} of')} {parent}"
+    return "trained" if kind == "train" else kind
+
+
+def parse_metric(name: str) -> tuple[str, int]:
+    """``"ndcg@10"`` -> ``("ndcg", 10)``."""
+    family, sep, k = name.partition("@")
+    if not sep or not k.isdigit():
+        raise DataError(f"metric {name!r} is not of the form family@k (e.g. ndcg@10)")
+    return family, int(k)
+
+
+def catalogue_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
+    """The catalogue metrics (coverage@k, gini@k) among a run's stored aggregate metrics."""
+    return {
+        name: float(value)
+        for name, value in metrics.items()
+        if "@" in name and name.partition("@")[0] in CATALOGUE_FAMILIES
+    }
+
+
+def available_metrics(
+    frame: pd.DataFrame, catalogue: Mapping[str, float] | None = None
+) -> list[str]:
+    """Metric names of a per-user frame (in its order), then the run's catalogue metrics."""
+    names = [column for column in frame.columns if column != USER_COLUMN]
+    return names + [name for name in (catalogue or {}) if name not in names]
+
+
+def metric_choices(
+    frame: pd.DataFrame, catalogue: Mapping[str, float] | None = None
+) -> MetricChoices:
+    """The metrics, families and ks a comparison offers, from one run's per-user frame."""
+    available = available_metrics(frame, catalogue)
+    parsed = [parse_metric(name) for name in available]
+    return MetricChoices(
+        available=available,
+        families=list(dict.fromkeys(family for family, _ in parsed)),
+        ks=sorted({k for _, k in parsed}),
+    )
+
+
+def select_metrics(
+    available: Sequence[str], families: Sequence[str], ks: Sequence[int]
+) -> list[str]:
+    """The available metrics whose family and k were both chosen, in the available order."""
+    chosen_families, chosen_ks = set(families), {int(k) for k in ks}
+    selected = []
+    for name in available:
+        family, k = parse_metric(name)
+        if family in chosen_families and k in chosen_ks:
+            selected.append(name)
+    return selected
+
+
+def per_user_metrics(frame: pd.DataFrame, metrics: Sequence[str]) -> list[str]:
+    """The chosen metrics that the per-user frame holds (catalogue metrics are not per user)."""
+    return [name for name in metrics if name in frame.columns and name != USER_COLUMN]
