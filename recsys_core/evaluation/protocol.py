@@ -162,7 +162,7 @@ def evaluate_pointwise_rows(
         seed: seed of the negative draw.
     """
     test = split.test
-    labels = getattr(test, "label", None)
+    labels = test.label
     if labels is not None and len(np.unique(labels)) == 2:
         users, items = test.user_idx, test.item_idx
         labels = np.asarray(labels, dtype=np.float64)
@@ -176,7 +176,8 @@ def evaluate_pointwise_rows(
         labels = np.concatenate([np.ones(len(pair_users)), np.zeros(negatives.size)])
         sampled = n_negatives
     scores = model.score(users, items)
-    return evaluate_pointwise(users, labels, scores, n_negatives=sampled)
+    # Ranking models score logits by contract (models.ranking_base): never guess from the values.
+    return evaluate_pointwise(users, labels, scores, probabilities=False, n_negatives=sampled)
 
 
 def evaluate_sampled_run(
@@ -227,8 +228,7 @@ def _evaluate_sampled(
 
 def _rating_errors(model: Scorer, split: SplitData) -> dict[str, float]:
     """RMSE and MAE on the test ratings, for models that predict ratings."""
-    predicts_ratings = getattr(model, "predicts_ratings", "ratings" in model.requires)
-    if not predicts_ratings or split.test.rating is None:
+    if not model.predicts_ratings or split.test.rating is None:
         return {}
     predicted = model.score(split.test.user_idx, split.test.item_idx)
     return {

@@ -21,10 +21,12 @@ class Scorer(Protocol):
         stage: ``"retrieval"`` (scores the catalogue) or ``"ranking"`` (scores labelled rows,
             evaluated pointwise as well as top-N).
         requires: what the model needs from a dataset (``{"ids"}``, ``{"ratings"}``, ...).
+        predicts_ratings: the scores are ratings (also evaluated by RMSE and MAE).
     """
 
     stage: str
     requires: frozenset[str]
+    predicts_ratings: bool
 
     def score(self, user_idx: IntArray, item_idx: IntArray | None = None) -> FloatArray:
         """(N,) scores of (user, item) pairs, or (B, I) over the catalogue when ``item_idx`` is
