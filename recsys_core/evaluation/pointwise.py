@@ -48,6 +48,8 @@ class PointwiseEvaluation:
             were the positives), None when the rows carried their own labels.
         sigmoid: True when log loss was computed on sigmoid(score) because the scores are not
             probabilities.
+        rows: what the scored rows are ("logged impressions, label = clicked", ...); None for the
+            generic wording.
         confidence: level of the intervals.
     """
 
@@ -61,13 +63,15 @@ class PointwiseEvaluation:
     n_negatives: int | None = None
     sigmoid: bool = False
     confidence: float = 0.95
+    rows: str | None = None
 
     def label(self) -> str:
         """How the numbers were obtained, to show beside them (sampled negatives, sigmoid)."""
         if self.n_negatives is None:
-            text = "pointwise on the labelled test rows"
+            text = f"pointwise on the test split's {self.rows or 'labelled rows'}"
         else:
-            text = f"pointwise on test positives with {self.n_negatives} sampled negatives each"
+            rows = self.rows or "test positives"
+            text = f"pointwise on {rows} with {self.n_negatives} sampled negatives each"
         if self.sigmoid:
             text += "; log loss on sigmoid(score), as the scores are not probabilities"
         return text
@@ -213,6 +217,7 @@ def evaluate_pointwise(
     *,
     probabilities: bool | None = None,
     n_negatives: int | None = None,
+    rows: str | None = None,
     confidence: float = 0.95,
     n_resamples: int = 1000,
     seed: int = 0,
@@ -226,6 +231,7 @@ def evaluate_pointwise(
         probabilities: whether the scores are probabilities; None decides from the values (all
             in [0, 1]). Log loss is computed on sigmoid(score) otherwise, and the label says so.
         n_negatives: sampled negatives per positive, when the 0 rows were sampled (labels it).
+        rows: what the rows are, for the label.
         confidence: level of the intervals.
         n_resamples: bootstrap resamples.
         seed: bootstrap seed.
@@ -270,6 +276,7 @@ def evaluate_pointwise(
             for name, lo, hi in zip(POINTWISE_METRICS, low, high, strict=True)
         },
         n_negatives=n_negatives,
+        rows=rows,
         sigmoid=not probabilities,
         confidence=confidence,
     )

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recsys_core.data.dataset import TrainSplit
+from recsys_core.data.labels import split_labels
 from recsys_core.data.protocols import Protocol
 from recsys_core.data.splits import SplitData
 from recsys_core.evaluation.metrics import mae, rmse
@@ -149,8 +150,9 @@ def evaluate_pointwise_rows(
 ) -> PointwiseEvaluation:
     """AUC, GAUC and log loss of a model on the test split.
 
-    The test rows' own 0/1 labels when the split has both classes of them (``TrainSplit.label``);
-    otherwise the relevant test pairs are the positives and ``n_negatives`` items each user never
+    The test split's own 0/1 rows when it has both classes of them (``data.labels.split_labels``:
+    rated rows under a rating threshold, else the test window's logged impressions); otherwise the
+    relevant test pairs are the positives and ``n_negatives`` items each user never
     interacted with, drawn per positive with ``seed`` (the split's, so every model faces the same
     negatives), are the negatives, and the result says it used sampled negatives.
 
@@ -161,12 +163,10 @@ def evaluate_pointwise_rows(
         n_negatives: negatives per positive when the test rows carry no usable label.
         seed: seed of the negative draw.
     """
-    test = split.test
-    labels = test.label
-    if labels is not None and len(np.unique(labels)) == 2:
-        users, items = test.user_idx, test.item_idx
-        labels = np.asarray(labels, dtype=np.float64)
-        sampled = None
+    own = split_labels(split.test)
+    if own is not None:
+        users, items, labels = own.user_idx, own.item_idx, own.label.astype(np.float64)
+        sampled, rows = None, own.source
     else:
         coo = truth.tocoo()
         pair_users = coo.row.astype(np.int64)
@@ -174,10 +174,12 @@ def evaluate_pointwise_rows(
         users = np.concatenate([pair_users, np.repeat(pair_users, n_negatives)])
         items = np.concatenate([coo.col.astype(np.int64), negatives.reshape(-1)])
         labels = np.concatenate([np.ones(len(pair_users)), np.zeros(negatives.size)])
-        sampled = n_negatives
+        sampled, rows = n_negatives, "test positives"
     scores = model.score(users, items)
     # Ranking models score logits by contract (models.ranking_base): never guess from the values.
-    return evaluate_pointwise(users, labels, scores, probabilities=False, n_negatives=sampled)
+    return evaluate_pointwise(
+        users, labels, scores, probabilities=False, n_negatives=sampled, rows=rows
+    )
 
 
 def evaluate_sampled_run(

@@ -6,9 +6,10 @@ catalogues are all scored through those rows, chunk by chunk. Its scores are log
 evaluated pointwise (AUC, log loss of the sigmoid, GAUC) as well as top-N. The fitted encoder is
 saved beside the weights as JSON + safetensors (``save_extra``), never pickled.
 
-Training rows come from ``labelled_rows``: the split's own labels where the protocol defines them
-(``rating >= threshold``, clicks), otherwise every observed pair as a positive against uniformly
-drawn unseen items as negatives. Shape legend: N rows, B users, C candidates, I items.
+Training rows come from ``labelled_rows``: the split's own labels where it has them
+(``data.labels.split_labels``: rating >= the protocol's threshold, else logged impressions'
+clicks), otherwise every observed pair as a positive against uniformly drawn unseen items.
+Shape legend: N rows, B users, C candidates, I items.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import torch
 
 from recsys_core.data.dataset import TrainSplit
 from recsys_core.data.features import FeatureBatch, FeatureEncoder, FeatureSpec
+from recsys_core.data.labels import split_labels
 from recsys_core.data.sampling import positive_keys, uniform_negatives
 from recsys_core.models.base import Recommender
 from recsys_core.training import valid_auc_logloss
@@ -107,7 +109,8 @@ def labelled_rows(
     """(user, item, label) rows of a split for pointwise training or validation.
 
     Args:
-        split: rows with ``label`` (then used as they are) or implicit positives.
+        split: a split with labels of its own (``split_labels``: used as they are) or implicit
+            positives.
         known: a COO matrix of every pair known positive (accidental hits are never negatives).
         n_negatives: uniformly drawn unseen items per positive, when the split has no labels.
         generator: a seeded CPU generator for the draws.
@@ -115,8 +118,9 @@ def labelled_rows(
     Returns:
         (N,) users, (N,) items and (N,) float32 labels.
     """
-    if split.label is not None:
-        return split.user_idx, split.item_idx, np.asarray(split.label, dtype=np.float32)
+    own = split_labels(split)
+    if own is not None:
+        return own.user_idx, own.item_idx, own.label
     users = torch.as_tensor(split.user_idx, dtype=torch.int64)
     keys = positive_keys(known.row, known.col, split.n_items)  # type: ignore[attr-defined]
     repeated = users.repeat(n_negatives)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
@@ -62,6 +63,7 @@ def test_a_ranking_model_without_labels_is_scored_against_sampled_negatives(
     split: tuple[SplitData, Protocol],
 ) -> None:
     data, protocol = split
+    data = dataclasses.replace(data, test=dataclasses.replace(data.test, impressions=None))
     model = RankingKNN().fit(data.train)
     result = evaluate_model(model, data, protocol, ks=(10,))
     assert "ndcg@10" in result.headline()  # a ranking model still gets its top-N
@@ -94,10 +96,34 @@ def test_a_ranking_model_uses_the_test_labels_when_the_split_has_them(
     model = RankingKNN().fit(data.train)
     pointwise = evaluate_model(model, labelled, protocol, ks=(10,)).pointwise
     assert pointwise is not None and pointwise.n_negatives is None
-    assert pointwise.label().startswith("pointwise on the labelled test rows")
+    assert pointwise.label().startswith("pointwise on the test split's rated rows, label = rating")
     scores = model.score(data.test.user_idx, data.test.item_idx)
     assert pointwise.values["auc"] == pytest.approx(skm.roc_auc_score(labels, scores))
     assert pointwise.n_rows.sum() == len(data.test)
+
+
+def test_a_ranking_model_is_scored_on_the_test_windows_impressions_when_logged(
+    split: tuple[SplitData, Protocol],
+) -> None:
+    data, protocol = split
+    rng = np.random.default_rng(3)
+    n = 200
+    shown = pd.DataFrame(
+        {
+            "user_idx": rng.integers(0, data.test.n_users, n),
+            "item_idx": rng.integers(0, data.test.n_items, n),
+            "clicked": rng.random(n) < 0.3,
+        }
+    )
+    logged = dataclasses.replace(data, test=dataclasses.replace(data.test, impressions=shown))
+    model = RankingKNN().fit(data.train)
+    pointwise = evaluate_model(model, logged, protocol, ks=(10,)).pointwise
+    assert pointwise is not None and pointwise.n_negatives is None
+    assert "logged impressions, label = clicked" in pointwise.label()
+    scores = model.score(shown["user_idx"].to_numpy(), shown["item_idx"].to_numpy())
+    expected = skm.roc_auc_score(shown["clicked"].to_numpy(), scores)
+    assert pointwise.values["auc"] == pytest.approx(expected)
+    assert pointwise.n_rows.sum() == n
 
 
 def test_rating_predictors_keep_rmse_and_mae(split: tuple[SplitData, Protocol]) -> None:

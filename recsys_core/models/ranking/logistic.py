@@ -20,6 +20,7 @@ from torch import nn
 
 from recsys_core.data.dataset import TrainSplit
 from recsys_core.data.features import FeatureBatch, TorchFeatureBatch
+from recsys_core.data.labels import split_labels
 from recsys_core.data.sampling import positive_keys, uniform_negatives
 from recsys_core.models.base import param, register
 from recsys_core.models.losses import l2_penalty
@@ -104,7 +105,8 @@ class LogisticRanker(TorchRecommender, RankingModel):
 
     def prepare(self, train: TrainSplit, valid: TrainSplit | None) -> None:
         self.fit_features(train)
-        self.base_logit_ = positive_rate(train.label) if train.label is not None else 0.0
+        self.labelled_ = split_labels(train)
+        self.base_logit_ = positive_rate(self.labelled_.label) if self.labelled_ else 0.0
 
     def build_net(self) -> LogisticRegressionNet:
         encoder = self.encoder_
@@ -113,11 +115,12 @@ class LogisticRanker(TorchRecommender, RankingModel):
 
     def batches(self, train: TrainSplit, generator: torch.Generator) -> BatchFactory:
         cfg = self.config
-        if train.label is not None:
+        if self.labelled_ is not None:
+            rows = self.labelled_
             fixed = (
-                self.to_tensor(train.user_idx),
-                self.to_tensor(train.item_idx),
-                self.to_tensor(train.label, torch.float32),
+                self.to_tensor(rows.user_idx),
+                self.to_tensor(rows.item_idx),
+                self.to_tensor(rows.label, torch.float32),
             )
 
             def labelled() -> Iterator[tuple[torch.Tensor, ...]]:
@@ -138,6 +141,9 @@ class LogisticRanker(TorchRecommender, RankingModel):
             return shuffled_batches(rows, cfg.batch_size, generator)
 
         return implicit
+
+    def after_fit(self) -> None:
+        del self.labelled_  # the training rows are not part of the fitted model
 
     def loss(self, user: torch.Tensor, item: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         batch = self._encode(user.cpu().numpy(), item.cpu().numpy())
