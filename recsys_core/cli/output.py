@@ -1,0 +1,72 @@
+"""What the commands print: one strict JSON object or a text table on stdout, notes on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
+    """Print ``payload`` as one JSON object when ``--json`` was given, else ``text``."""
+    print(json.dumps(_jsonable(payload)) if getattr(args, "json", False) else text)
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` as strict JSON types: numpy scalars unwrapped, NaN/inf as null, paths as text."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value
+
+
+def download_progress(label: str) -> Callable[[int, int], None]:
+    """A stderr progress printer for downloads (bytes done, bytes total)."""
+    last = [-1]
+
+    def report(done: int, total: int) -> None:
+        percent = int(100 * done / total) if total else -1
+        if percent != last[0] and (percent % 10 == 0 or percent < 0):
+            last[0] = percent
+            shown = f"{percent}%" if percent >= 0 else f"{done / 1e6:.1f} MB"
+            print(f"{label}: {shown}", file=sys.stderr)
+
+    return report
+
+
+def format_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
+    """``rows`` as left-aligned text columns (floats to 4 places), or ``(none)``."""
+    if not rows:
+        return "(none)"
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return "" if value is None else str(value)
+
+
+def note(message: str) -> None:
+    """One line of progress or confirmation on stderr (stdout stays for results)."""
+    print(message, file=sys.stderr)
