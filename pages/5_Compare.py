@@ -1,5 +1,6 @@
 """Compare runs: means with 95% bootstrap intervals, paired tests against a baseline, published
 reference rows, user segments, full-vs-sampled evaluation, and an offline HTML report of it all.
+Ranking runs add AUC, GAUC and log loss (retrieval runs leave those cells empty).
 
 Only runs on the same split evaluate the same users, so a selection is shown one split at a time.
 The tables come from ``compare.build_comparison`` (through ``cache.comparison``), the report from
@@ -12,6 +13,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from recsys_core.errors import RecScopeError
 from recsys_core.evaluation import compare
 from recsys_core.reports import ComparisonCharts, comparison_report
 from recsys_core.ui import cache, state
@@ -19,8 +21,8 @@ from recsys_core.ui.charts import compare as charts
 from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_runs
 
-#: Metric families preselected when a run has them.
-DEFAULT_FAMILIES = ("ndcg", "recall", "precision", "msr_map")
+#: Metric families preselected when a run has them (the pointwise ones with ranking runs).
+DEFAULT_FAMILIES = ("ndcg", "recall", "precision", "msr_map", "auc", "gauc", "logloss")
 NEGATIVE_CHOICES = (50, 100, 500, 1000)
 FLOAT = st.column_config.NumberColumn(format="%.4f")
 CI = {"ci_low": st.column_config.NumberColumn("95% CI low", format="%.4f")}
@@ -66,15 +68,20 @@ if len(groups) > 1:
 else:
     split_name = next(iter(groups))
 run_ids = groups[split_name]
-first = cache.compare_records(run_ids)[0]
+records = cache.compare_records(run_ids)
+first = records[0]
 
 choices = compare.metric_choices(
-    cache.per_user_frame(run_ids[0]), compare.catalogue_metrics(first.metrics)
+    cache.per_user_frame(run_ids[0]),
+    compare.catalogue_metrics(first.metrics),
+    pointwise=compare.any_ranking(records),
 )
 keep_valid(state.COMPARE_FAMILIES, choices.families, list(DEFAULT_FAMILIES))
 keep_valid(state.COMPARE_KS, choices.ks, [int(first.protocol.get("k", 10))])
 family_col, k_col, baseline_col = st.columns([3, 1, 2])
-family_col.multiselect("Metrics", choices.families, key=state.COMPARE_FAMILIES)
+family_col.multiselect(
+    "Metrics", choices.families, key=state.COMPARE_FAMILIES, format_func=compare.family_label
+)
 k_col.multiselect("k", choices.ks, key=state.COMPARE_KS)
 if st.session_state.get(state.COMPARE_BASELINE) not in run_ids:
     st.session_state[state.COMPARE_BASELINE] = run_ids[0]
@@ -103,7 +110,11 @@ if st.session_state[state.COMPARE_SAMPLED]:
         progress.progress(done / len(run_ids), text=f"Sampled evaluation: {done}/{len(run_ids)}")
     progress.empty()
 
-result = cache.comparison(dataset_name, run_ids, baseline, metrics, n_negatives)
+try:
+    result = cache.comparison(dataset_name, run_ids, baseline, metrics, n_negatives)
+except RecScopeError as exc:
+    st.error(str(exc))
+    st.stop()
 if result.mixed_protocols:
     st.warning(
         "These runs share a split but not their protocol (relevance rule or k differ): "
@@ -118,7 +129,7 @@ st.subheader("Metrics with 95% confidence intervals")
 st.dataframe(
     result.shown_table, hide_index=True, width="stretch", column_config={"mean": FLOAT, **CI}
 )
-st.caption(result.full_caption)
+st.caption(result.metrics_caption)
 bars = charts.metric_bars_chart(result.table, result.context)
 st.altair_chart(bars)
 
@@ -162,7 +173,7 @@ else:
 st.subheader("By user segment")
 segment_bars = None
 if result.segments is None:
-    st.info("Segments break down per-user metrics; choose one besides coverage and gini.")
+    st.info("Segments break down per-user top-N metrics; choose one besides coverage and gini.")
 else:
     if st.session_state.get(state.COMPARE_SEGMENT_METRIC) not in result.segment_metrics:
         st.session_state[state.COMPARE_SEGMENT_METRIC] = result.segment_metrics[0]

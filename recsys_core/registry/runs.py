@@ -1,13 +1,16 @@
 """Save, list, load and delete runs. A run = dataset + split + model config + seed + metrics.
 
 On disk a run is ``<runs dir>/<run_id>/``: ``model/config.json`` + ``model/weights.safetensors``,
-``per_user.parquet`` (per-user metric arrays) and ``run.json`` (protocol, metrics, training
-history). Artifacts are written to a temporary folder and renamed into place before the DuckDB row
-turns ``complete``, so a run interrupted half-way never shows as complete. Nothing is unpickled.
+``per_user.parquet`` (per-user top-N metric arrays), for a ranking run also
+``per_user_pointwise.parquet`` (per-user rows, positives, AUC and log loss) and ``run.json``
+(metrics, evaluation labels, training history). Artifacts are written to a temporary folder and
+renamed into place before the DuckDB row turns ``complete``, so a run interrupted half-way never
+shows as complete. Nothing is unpickled.
 
 A run is trained (kind ``train``) or derived from a complete parent run on the same dataset and
 split (``rerank``, ``cascade``, ``calibrated``); ``lineage`` walks back to the trained run, and a
-run with derived runs is deleted only together with them. The table is ``registry.schema.RUNS``.
+run with derived runs is deleted only together with them (the checks are ``registry.lineage``).
+The table is ``registry.schema.RUNS``.
 """
 
 from __future__ import annotations
@@ -23,22 +26,28 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from recsys_core.data import store
 from recsys_core.errors import ConfigError, DataError
 from recsys_core.evaluation.protocol import EvaluationResult
 from recsys_core.models.base import Recommender
+from recsys_core.registry.lineage import LIST_HINT, ancestor_ids, check_deletable, check_parent
 from recsys_core.registry.schema import RUN_KINDS, TRAIN_KIND
 
 MODEL_DIR = "model"
 PER_USER_FILE = "per_user.parquet"
 SAMPLED_PER_USER_FILE = "per_user_sampled.parquet"
+POINTWISE_PER_USER_FILE = "per_user_pointwise.parquet"
+#: Columns of ``POINTWISE_PER_USER_FILE`` (``PointwiseEvaluation.to_frame``).
+POINTWISE_COLUMNS = ("user_idx", "n_rows", "n_positive", "auc", "logloss")
 RUN_FILE = "run.json"
 _COLUMNS = (
     "run_id, dataset, split_name, model, config, seed, status, metrics, train_seconds, "
     "created_at, finished_at, artifact_dir, kind, stage, parent_run_id"
 )
-_LIST_HINT = "list runs with `python -m recsys_core runs list`"
+#: The columns of ``_COLUMNS``, named as ``RunRecord`` names its fields.
+_FIELDS = tuple(name.strip() for name in _COLUMNS.split(","))
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,7 @@ def start_run(
     config = {"model": model.config.to_dict(), "protocol": protocol}
     with store.connect(path) as con:
         if kind != TRAIN_KIND:
-            _check_parent(con, kind, parent_run_id, dataset, split_name)
+            check_parent(con, kind, parent_run_id, dataset, split_name)
         con.execute(
             f"INSERT INTO runs ({_COLUMNS}) "
             "VALUES (?, ?, ?, ?, ?, ?, 'running', '{}', NULL, ?, NULL, ?, ?, ?, ?)",
@@ -141,36 +150,6 @@ def _check_kind(kind: str) -> None:
         raise ConfigError(f"unknown run kind {kind!r}; choose one of {list(RUN_KINDS)}")
 
 
-def _check_parent(
-    con: duckdb.DuckDBPyConnection,
-    kind: str,
-    parent_run_id: str | None,
-    dataset: str,
-    split_name: str,
-) -> None:
-    """Refuse a derived run unless its parent is a complete run on the same dataset and split."""
-    if parent_run_id is None:
-        raise DataError(
-            f"a {kind} run is derived from another run: pass parent_run_id (a complete run on "
-            f"{dataset!r}, split {split_name!r}); {_LIST_HINT}"
-        )
-    rows = con.execute(
-        "SELECT dataset, split_name, status FROM runs WHERE run_id = ?", [parent_run_id]
-    ).fetchall()
-    if not rows:
-        raise DataError(f"parent run {parent_run_id!r} does not exist; {_LIST_HINT}")
-    parent_dataset, parent_split, status = rows[0]
-    if status != "complete":
-        raise DataError(
-            f"parent run {parent_run_id} is {status}, not complete; derive from a complete run"
-        )
-    if (parent_dataset, parent_split) != (dataset, split_name):
-        raise DataError(
-            f"parent run {parent_run_id} is on {parent_dataset!r}, split {parent_split!r}, not "
-            f"{dataset!r}, split {split_name!r}; derive from a run on the same dataset and split"
-        )
-
-
 def finish_run(
     run_id: str,
     model: Recommender,
@@ -180,7 +159,12 @@ def finish_run(
     history: list[dict[str, Any]] | None = None,
     path: Path | None = None,
 ) -> RunRecord:
-    """Write the run's artifacts atomically, then mark it complete with its metrics."""
+    """Write the run's artifacts atomically, then mark it complete with its metrics.
+
+    Beside the model: the per-user top-N frame, the sampled one when there is one, and for a
+    ranking run the per-user pointwise frame; ``run.json`` labels each evaluation (``"pointwise"``
+    is the pointwise label, or null for a run evaluated top-N only).
+    """
     final = runs_dir(path) / run_id
     staging = runs_dir(path) / f".staging-{run_id}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -191,12 +175,15 @@ def finish_run(
         result.full.to_frame().to_parquet(staging / PER_USER_FILE, index=False)
         if result.sampled is not None:
             result.sampled.to_frame().to_parquet(staging / SAMPLED_PER_USER_FILE, index=False)
+        if result.pointwise is not None:
+            result.pointwise.to_frame().to_parquet(staging / POINTWISE_PER_USER_FILE, index=False)
         payload = {
             "run_id": run_id,
             "metrics": metrics,
             "evaluation": {
                 "full": result.full.label(),
                 "sampled": result.sampled.label() if result.sampled is not None else None,
+                "pointwise": result.pointwise.label() if result.pointwise is not None else None,
             },
             "history": history or [],
         }
@@ -255,7 +242,7 @@ def get_run(run_id: str, *, path: Path | None = None) -> RunRecord:
     with store.connect(path, read_only=True) as con:
         row = _fetch_run(con, run_id)
     if row is None:
-        raise DataError(f"no run {run_id!r}; {_LIST_HINT}")
+        raise DataError(f"no run {run_id!r}; {LIST_HINT}")
     return _record(row, path)
 
 
@@ -265,21 +252,24 @@ def lineage(run_id: str, *, path: Path | None = None) -> list[RunRecord]:
     Raises:
         DataError: there is no run ``run_id``.
     """
-    chain: list[RunRecord] = []
     with store.connect(path, read_only=True) as con:
-        current: str | None = run_id
-        while current is not None:
-            row = _fetch_run(con, current)
-            if row is None:
-                raise DataError(f"no run {current!r}; {_LIST_HINT}")
-            chain.append(_record(row, path))
-            current = chain[-1].parent_run_id
-    return chain
+        return _fetch_records(con, ancestor_ids(con, run_id), path)
 
 
 def _fetch_run(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[Any, ...] | None:
     rows = con.execute(f"SELECT {_COLUMNS} FROM runs WHERE run_id = ?", [run_id]).fetchall()
     return rows[0] if rows else None
+
+
+def _fetch_records(
+    con: duckdb.DuckDBPyConnection, run_ids: list[str], path: Path | None
+) -> list[RunRecord]:
+    """Records of ``run_ids``, in that order (ids this transaction has seen to exist)."""
+    rows = con.execute(
+        f"SELECT {_COLUMNS} FROM runs WHERE list_contains(?, run_id)", [run_ids]
+    ).fetchall()
+    by_id = {row[0]: _record(row, path) for row in rows}
+    return [by_id[run_id] for run_id in run_ids]
 
 
 def load_run_model(run_id: str, *, path: Path | None = None) -> Recommender:
@@ -300,6 +290,33 @@ def load_per_user_metrics(
     return pd.read_parquet(file)
 
 
+def load_pointwise_per_user(run_id: str, *, path: Path | None = None) -> pd.DataFrame:
+    """Per-user pointwise arrays of a complete ranking run: user_idx, n_rows, n_positive, auc
+    (NaN for a user with one class only), logloss; one row per user with scored rows.
+
+    Raises:
+        DataError: the run is not complete, or its ``per_user_pointwise.parquet`` is missing
+            (a retrieval run, or a ranking run saved before pointwise arrays were kept) or
+            unreadable; retrain the run or delete it.
+    """
+    record = _complete(run_id, path)
+    file = record.artifact_dir / POINTWISE_PER_USER_FILE
+    fix = "retrain the run, or delete it"
+    if not file.is_file():
+        raise DataError(
+            f"run {run_id} has no {POINTWISE_PER_USER_FILE} (stage {record.stage}; only ranking "
+            f"runs evaluated pointwise keep one); {fix}"
+        )
+    try:
+        frame = pd.read_parquet(file)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise DataError(f"{file.name} of run {run_id} is unreadable ({exc}); {fix}") from exc
+    missing = [column for column in POINTWISE_COLUMNS if column not in frame.columns]
+    if missing:
+        raise DataError(f"{file.name} of run {run_id} lacks columns {missing}; {fix}")
+    return frame[list(POINTWISE_COLUMNS)]
+
+
 def load_run_details(run_id: str, *, path: Path | None = None) -> dict[str, Any]:
     """The run's ``run.json``: metrics, evaluation labels and training history."""
     record = _complete(run_id, path)
@@ -313,34 +330,13 @@ def delete_run(run_id: str, *, cascade: bool = False, path: Path | None = None) 
         DataError: there is no such run, or other runs derive from it and ``cascade`` is false.
     """
     with store.connect(path) as con:
-        row = _fetch_run(con, run_id)
-        if row is None:
-            raise DataError(f"no run {run_id!r}; {_LIST_HINT}")
-        descendants = _descendants(con, run_id, path)
-        if descendants and not cascade:
-            children = [r.run_id for r in descendants if r.parent_run_id == run_id]
-            raise DataError(
-                f"runs {', '.join(children)} derive from run {run_id}; delete them first, or "
-                "pass cascade=True to delete them with it"
-            )
-        doomed = [_record(row, path), *descendants]
+        if _fetch_run(con, run_id) is None:
+            raise DataError(f"no run {run_id!r}; {LIST_HINT}")
+        doomed = _fetch_records(con, [run_id, *check_deletable(con, run_id, cascade=cascade)], path)
         for record in doomed:
             con.execute("DELETE FROM runs WHERE run_id = ?", [record.run_id])
     for record in doomed:
         shutil.rmtree(record.artifact_dir, ignore_errors=True)
-
-
-def _descendants(con: duckdb.DuckDBPyConnection, run_id: str, path: Path | None) -> list[RunRecord]:
-    """Every run derived from ``run_id``, directly or through other derived runs."""
-    rows = con.execute(
-        "WITH RECURSIVE tree(run_id) AS ("
-        " SELECT run_id FROM runs WHERE parent_run_id = ?"
-        " UNION ALL"
-        " SELECT r.run_id FROM runs r JOIN tree t ON r.parent_run_id = t.run_id"
-        f") SELECT {_COLUMNS} FROM runs WHERE run_id IN (SELECT run_id FROM tree) ORDER BY run_id",
-        [run_id],
-    ).fetchall()
-    return [_record(row, path) for row in rows]
 
 
 def _complete(run_id: str, path: Path | None) -> RunRecord:
@@ -357,40 +353,16 @@ def _complete(run_id: str, path: Path | None) -> RunRecord:
 def _record(row: tuple[Any, ...], path: Path | None) -> RunRecord:
     """A runs-table row as a record; artifacts live beside the database (the stored folder name
     is relative, so a database moved with its ``runs/`` folder keeps working)."""
-    (
-        run_id,
-        dataset,
-        split_name,
-        model,
-        config,
-        seed,
-        status,
-        metrics,
-        secs,
-        created,
-        finished,
-        art,
-        kind,
-        stage,
-        parent,
-    ) = row
-    return RunRecord(
-        run_id=run_id,
-        dataset=dataset,
-        split_name=split_name,
-        model=model,
-        config=json.loads(config) if config else {},
-        seed=int(seed),
-        status=status,
-        metrics=json.loads(metrics) if metrics else {},
+    value = dict(zip(_FIELDS, row, strict=True))
+    secs = value["train_seconds"]
+    value.update(
+        config=json.loads(value["config"] or "{}"),
+        seed=int(value["seed"]),
+        metrics=json.loads(value["metrics"] or "{}"),
         train_seconds=None if secs is None else float(secs),
-        created_at=created,
-        finished_at=finished,
-        artifact_dir=runs_dir(path) / art,
-        kind=kind,
-        stage=stage,
-        parent_run_id=parent,
+        artifact_dir=runs_dir(path) / value["artifact_dir"],
     )
+    return RunRecord(**value)
 
 
 def _now() -> datetime:

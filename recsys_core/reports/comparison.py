@@ -41,7 +41,7 @@ def comparison_sections(comparison: Comparison, charts: ComparisonCharts) -> lis
         ReportSection(
             "Metrics with 95% confidence intervals",
             "Means over evaluated users; intervals are percentile bootstraps over users.",
-            [ReportTable(comparison.full_caption, comparison.shown_table)],
+            [ReportTable(comparison.metrics_caption, comparison.shown_table)],
             _charts(charts.metrics),
         ),
     ]

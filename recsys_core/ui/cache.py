@@ -29,7 +29,12 @@ from recsys_core.evaluation import compare, headline
 from recsys_core.models import capabilities
 from recsys_core.models.base import Recommender, list_models
 from recsys_core.registry import list_runs, reevaluate
-from recsys_core.registry.runs import RunRecord, get_run, load_run_details
+from recsys_core.registry.runs import (
+    RunRecord,
+    get_run,
+    load_pointwise_per_user,
+    load_run_details,
+)
 from recsys_core.retrieval import FaissIndex
 
 Stamp = tuple[str, int, int, int, int]
@@ -141,7 +146,7 @@ def delete_run(run_id: str) -> None:
     """
     registry.delete_run(run_id)
     db = _db()
-    for accessor in (_saved_run, _run_model, _embedding_sides):
+    for accessor in (_saved_run, _run_model, _embedding_sides, _pointwise_run):
         accessor.clear(db, run_id)
     for accessor in _RUN_SELECTION_CACHES:
         accessor.clear()
@@ -374,6 +379,12 @@ def per_user_frame(run_id: str, n_negatives: int | None = None) -> pd.DataFrame:
     return _per_user_frame(_db(), run_id, n_negatives)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _pointwise_run(db: str, run_id: str) -> compare.PointwiseRun:
+    label = _saved_run(db, run_id)[1]["evaluation"].get("pointwise") or ""
+    return compare.PointwiseRun(per_user=load_pointwise_per_user(run_id), label=label)
+
+
 @st.cache_data(max_entries=16, show_spinner="Comparing runs…")
 def _comparison(
     db: str,
@@ -392,6 +403,13 @@ def _comparison(
     sampled = None
     if n_negatives is not None:
         sampled = {run_id: _per_user_frame(db, run_id, n_negatives) for run_id in run_ids}
+    pointwise = None
+    if any(compare.is_pointwise(name) for name in metrics):
+        pointwise = {
+            record.run_id: _pointwise_run(db, record.run_id)
+            for record in records
+            if compare.is_ranking(record)
+        }
     return compare.build_comparison(
         records,
         {run_id: _per_user_frame(db, run_id, None) for run_id in run_ids},
@@ -402,6 +420,7 @@ def _comparison(
         users_frame=data.users,
         sampled_per_user=sampled,
         n_negatives=n_negatives,
+        pointwise=pointwise,
     )
 
 
@@ -414,8 +433,13 @@ def comparison(
 ) -> compare.Comparison:
     """``compare.build_comparison`` of runs on one split of ``dataset_name``: metrics, paired
     tests, references, segments (activity from that split's training counts) and, with
-    ``n_negatives``, full vs sampled evaluation. Keyed by the dataset's fingerprint, so a
-    re-imported dataset is recomputed."""
+    ``n_negatives``, full vs sampled evaluation; ranking runs' pointwise arrays are loaded when a
+    pointwise metric is chosen. Keyed by the dataset's fingerprint, so a re-imported dataset is
+    recomputed.
+
+    Raises:
+        DataError: a ranking run's pointwise arrays are missing or corrupt (retrain or delete it).
+    """
     key = (tuple(run_ids), baseline, tuple(metrics), n_negatives)
     return _comparison(_db(), dataset_name, fingerprint(dataset_name), *key)
 

@@ -1,4 +1,5 @@
-"""The Compare page on a tiny synthetic dataset with a popularity and an ItemKNN run.
+"""The Compare page on a tiny synthetic dataset with a popularity and an ItemKNN run, and on one
+with logistic rankers beside retrieval runs (pointwise metrics, empty for retrieval runs).
 
 Numbers the page shows are checked against independent computations: means straight from the
 per-user parquet files, p-values from scipy's paired t-test.
@@ -23,6 +24,7 @@ from recsys_core.data.splits import SplitSpec
 from recsys_core.data.synthetic import generate_synthetic
 from recsys_core.experiment import train_run
 from recsys_core.registry import get_run, load_per_user_metrics
+from recsys_core.registry.runs import load_pointwise_per_user, load_run_details
 from recsys_core.ui import state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,6 +166,100 @@ def test_export_button_serves_a_self_contained_html_report(
     assert pop in html and knn in html
     assert html.count("vegaEmbed('#chart-") == 3  # metric bars, paired differences, segments
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']?https?:", html)
+
+
+@pytest.fixture(scope="module")
+def ranked_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """'ranked' with two logistic rankers (different feature sets), a BPR and a popularity run."""
+    path = tmp_path_factory.mktemp("compare-ranked") / "app.duckdb"
+    store.write_dataset(generate_synthetic(name="ranked", **SIZES), path=path)
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=1))
+    settings = {
+        "logistic": ("logistic", {"n_epochs": 2}),
+        "logistic-side": ("logistic", {"n_epochs": 2, "features": "side"}),
+        "bpr": ("bpr", {"n_epochs": 2}),
+        "popularity": ("popularity", {}),
+    }
+    return path, {
+        name: train_run("ranked", model, protocol, overrides=overrides, path=path).record.run_id
+        for name, (model, overrides) in settings.items()
+    }
+
+
+@pytest.fixture()
+def ranked(ranked_db: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> dict:
+    monkeypatch.setenv("RECSCOPE_DB", str(ranked_db[0]))
+    return ranked_db[1]
+
+
+def test_ranking_runs_show_pointwise_metrics_and_retrieval_runs_stay_empty(ranked: dict) -> None:
+    chosen = [ranked["logistic"], ranked["bpr"], ranked["popularity"]]
+    at = _page(chosen, **{state.COMPARE_BASELINE: ranked["logistic"]})
+    assert not at.exception
+    families = at.multiselect(key=state.COMPARE_FAMILIES)
+    assert {"auc", "gauc", "logloss"} <= set(families.value)
+    assert "LogLoss (lower is better)" in families.options
+    table = _frame(at, {"run", "metric", "mean", "ci_low", "ci_high", "vs_baseline"})
+    table = table.set_index(["run", "metric"])
+    stored = get_run(ranked["logistic"]).metrics
+    for name in ("auc", "gauc", "logloss"):
+        row = table.loc[(ranked["logistic"], name)]
+        assert row["mean"] == pytest.approx(stored[name])
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+            (stored[f"{name}_lo"], stored[f"{name}_hi"])
+        )
+        for retrieval in (ranked["bpr"], ranked["popularity"]):
+            assert table.loc[(retrieval, name), ["mean", "ci_low", "ci_high"]].isna().all()
+    ndcg = load_per_user_metrics(ranked["logistic"])["ndcg@10"].mean()
+    assert table.loc[(ranked["logistic"], "ndcg@10"), "mean"] == pytest.approx(ndcg)
+    label = load_run_details(ranked["logistic"])["evaluation"]["pointwise"]
+    assert any(label in c.value and "Retrieval runs are not" in c.value for c in at.caption)
+    paired = _frame(at, {"run", "metric", "diff", "p_value", "verdict"})
+    assert not set(paired["metric"]) & {"auc", "gauc", "logloss"}
+
+
+def test_two_ranking_runs_are_paired_on_gauc_and_log_loss(ranked: dict) -> None:
+    base, other = ranked["logistic"], ranked["logistic-side"]
+    at = _page([base, other], **{state.COMPARE_BASELINE: base})
+    assert not at.exception
+    paired = _frame(at, {"run", "metric", "diff", "p_value", "verdict"}).set_index("metric")
+    assert {"gauc", "logloss"} <= set(paired.index) and "auc" not in paired.index
+    a, b = load_pointwise_per_user(base), load_pointwise_per_user(other)
+    assert a["user_idx"].tolist() == b["user_idx"].tolist()
+    for name in ("gauc", "logloss"):
+        expected = get_run(other).metrics[name] - get_run(base).metrics[name]
+        assert paired.loc[name, "diff"] == pytest.approx(expected)
+        assert paired.loc[name, "ci_low"] <= paired.loc[name, "diff"] <= paired.loc[name, "ci_high"]
+    logloss = paired.loc["logloss"]
+    if logloss["significant"]:
+        assert logloss["verdict"] == ("better" if logloss["diff"] < 0 else "worse")
+    else:
+        assert (logloss["marker"], logloss["verdict"]) == ("=", "no difference")
+    assert paired.loc["gauc", "n_users"] == int(a["auc"].notna().sum())
+
+
+def test_a_ranking_run_without_pointwise_arrays_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "app.duckdb"
+    monkeypatch.setenv("RECSCOPE_DB", str(path))
+    store.write_dataset(generate_synthetic(name="stale", **SIZES), path=path)
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=1))
+    record = train_run("stale", "logistic", protocol, overrides={"n_epochs": 1}, path=path).record
+    (record.artifact_dir / "per_user_pointwise.parquet").unlink()  # as a run saved before them
+    at = _page([record.run_id])
+    assert not at.exception
+    (error,) = at.error
+    assert record.run_id in error.value and "per_user_pointwise.parquet" in error.value
+    assert "retrain the run, or delete it" in error.value
+
+
+def test_retrieval_runs_offer_no_pointwise_metrics(tiny: list[str]) -> None:
+    at = _page([tiny[0], tiny[1]])
+    assert not at.exception
+    assert not {"AUC", "GAUC", "LogLoss (lower is better)"} & set(
+        at.multiselect(key=state.COMPARE_FAMILIES).options
+    )
 
 
 @pytest.fixture(scope="module")

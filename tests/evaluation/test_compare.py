@@ -1,4 +1,5 @@
-"""Comparison tables checked against hand computations, pandas group-bys and scipy."""
+"""Comparison tables checked against hand computations, pandas group-bys and scipy; pointwise rows
+against the values ``evaluate_pointwise`` stores."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from recsys_core.data.splits import SplitSpec
 from recsys_core.errors import DataError
 from recsys_core.evaluation import compare
 from recsys_core.evaluation.intervals import bootstrap_ci
+from recsys_core.evaluation.pointwise import evaluate_pointwise
 from recsys_core.registry.runs import RunRecord
 
 
@@ -330,3 +332,152 @@ def test_build_comparison_rejects_mixed_splits_and_unknown_baselines() -> None:
         compare.build_comparison(records, frames, ["ndcg@10"], "nope", **inputs)
     with pytest.raises(DataError, match="no per-user metrics"):
         compare.build_comparison(records, {"base": frames["base"]}, ["ndcg@10"], "base", **inputs)
+
+
+def test_metric_choices_offer_pointwise_metrics_only_with_ranking_runs() -> None:
+    frame = _frame([0], **{"ndcg@5": [1.0], "ndcg@10": [1.0]})
+    assert compare.metric_choices(frame).families == ["ndcg"]
+    choices = compare.metric_choices(frame, {"coverage@10": 0.5}, pointwise=True)
+    assert choices.available[-3:] == ["auc", "gauc", "logloss"]
+    assert choices.families == ["ndcg", "coverage", "auc", "gauc", "logloss"]
+    assert choices.ks == [5, 10]
+    assert compare.select_metrics(choices.available, ["ndcg", "logloss"], [10]) == [
+        "ndcg@10",
+        "logloss",
+    ]
+    assert compare.select_metrics(choices.available, ["auc"], []) == ["auc"]
+    assert compare.metric_family("gauc") == ("gauc", None)
+    assert compare.family_label("logloss") == "LogLoss (lower is better)"
+    assert (compare.family_label("auc"), compare.family_label("ndcg")) == ("AUC", "ndcg")
+    assert compare.any_ranking([_record("r", "s", stage="ranking"), _record("p", "s")])
+    assert not compare.any_ranking([_record("p", "s")])
+
+
+def _scored_rows(
+    rows_per_user: np.ndarray, signal: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(N,) users, 0/1 labels with a third positive per user, and scores ``signal`` apart."""
+    rng = np.random.default_rng(seed)
+    users = np.repeat(np.arange(len(rows_per_user)), rows_per_user)
+    labels = np.concatenate([np.arange(n) % 3 == 0 for n in rows_per_user]).astype(np.float64)
+    return users, labels, signal * labels + rng.standard_normal(len(users))
+
+
+def _pointwise_run(
+    rows_per_user: np.ndarray, signal: float, seed: int
+) -> tuple[compare.PointwiseRun, dict[str, float]]:
+    """A ranking run's saved pointwise evaluation and stored metrics, from ``_scored_rows``."""
+    evaluation = evaluate_pointwise(*_scored_rows(rows_per_user, signal, seed))
+    return compare.PointwiseRun(evaluation.to_frame(), evaluation.label()), evaluation.headline()
+
+
+def test_pointwise_table_reproduces_the_stored_values_and_leaves_retrieval_runs_empty() -> None:
+    rows_per_user = np.random.default_rng(0).integers(3, 15, size=40)
+    run, stored = _pointwise_run(rows_per_user, 1.0, seed=1)
+    table = compare.pointwise_table(
+        ["rank", "pop"], {"rank": run}, {"rank": stored}, ["auc", "gauc", "logloss"]
+    )
+    ranked = table[table["run"] == "rank"].set_index("metric")
+    for name in ("auc", "gauc", "logloss"):
+        assert ranked.loc[name, "mean"] == pytest.approx(stored[name])
+        assert ranked.loc[name, "ci_low"] == pytest.approx(stored[f"{name}_lo"])
+        assert ranked.loc[name, "ci_high"] == pytest.approx(stored[f"{name}_hi"])
+    with_both_classes = int(run.per_user["auc"].notna().sum())
+    assert ranked["n_users"].to_dict() == {"auc": 40, "gauc": with_both_classes, "logloss": 40}
+    assert (ranked["protocol"] == run.label).all()
+    empty = table[table["run"] == "pop"]
+    assert empty["mean"].isna().all() and empty["ci_low"].isna().all()
+    assert (empty["protocol"] == "not evaluated pointwise (retrieval run)").all()
+    other_level = compare.pointwise_table(
+        ["rank"], {"rank": run}, {"rank": stored}, ["auc"], confidence=0.9
+    )
+    assert np.isnan(other_level["ci_low"].iloc[0])  # the stored AUC interval is a 95% one
+
+
+def test_pointwise_pairs_follow_scipy_with_equal_rows_and_weigh_users_by_rows() -> None:
+    equal = np.full(50, 9)
+    base, _ = _pointwise_run(equal, 0.5, seed=2)
+    better, _ = _pointwise_run(equal, 2.0, seed=3)
+    runs = {"base": base, "better": better}
+    (run_id, gauc, unshared), (_, logloss, _) = compare.pointwise_pairs(
+        runs, "base", ["auc", "gauc", "logloss"]
+    )
+    assert (run_id, gauc.metric, logloss.metric, unshared) == ("better", "gauc", "logloss", 0)
+    a, b = base.per_user, better.per_user
+    assert gauc.diff == pytest.approx((b["auc"] - a["auc"]).mean())
+    assert gauc.p_value == pytest.approx(stats.ttest_rel(b["auc"], a["auc"]).pvalue)
+    assert (gauc.ci_low, gauc.ci_high) == pytest.approx(bootstrap_ci(b["auc"] - a["auc"]))
+    assert logloss.p_value == pytest.approx(stats.ttest_rel(b["logloss"], a["logloss"]).pvalue)
+
+    uneven = np.random.default_rng(4).integers(3, 20, size=60)
+    base, base_stored = _pointwise_run(uneven, 0.5, seed=5)
+    other, other_stored = _pointwise_run(uneven, 2.0, seed=6)
+    pairs = compare.pointwise_pairs({"base": base, "other": other}, "base", ["gauc", "logloss"])
+    results = {result.metric: result for _, result, _ in pairs}
+    both = base.per_user["auc"].notna()
+    weights = base.per_user["n_rows"][both]
+    for name, frame, stored in (("a", base, base_stored), ("b", other, other_stored)):
+        weighted = np.average(frame.per_user["auc"][both], weights=weights)
+        assert getattr(results["gauc"], f"mean_{name}") == pytest.approx(weighted)
+        assert getattr(results["logloss"], f"mean_{name}") == pytest.approx(stored["logloss"])
+    assert results["logloss"].diff == pytest.approx(
+        other_stored["logloss"] - base_stored["logloss"]
+    )
+    assert results["gauc"].ci_low < results["gauc"].diff < results["gauc"].ci_high
+    assert compare.pointwise_pairs({"base": base}, "pop", ["gauc"]) == []  # retrieval baseline
+
+
+def test_paired_table_reads_log_loss_as_lower_is_better() -> None:
+    rows = np.full(80, 10)
+    weak, _ = _pointwise_run(rows, 0.2, seed=7)
+    strong, _ = _pointwise_run(rows, 3.0, seed=8)
+    frames = {run_id: _frame(list(range(80)), m=np.zeros(80)) for run_id in ("weak", "strong")}
+    paired = compare.paired_table(
+        frames, "weak", ["m", "gauc", "logloss"], pointwise={"weak": weak, "strong": strong}
+    )
+    assert paired["metric"].tolist() == ["m", "gauc", "logloss"]
+    verdicts = paired.set_index("metric")[["diff", "marker", "verdict"]]
+    assert verdicts.loc["gauc"].tolist()[1:] == ["▲", "better"]
+    assert verdicts.loc["logloss", "diff"] < 0
+    assert verdicts.loc["logloss"].tolist()[1:] == ["▼", "better"]
+    assert verdicts.loc["m"].tolist()[1:] == ["=", "no difference"]
+    reversed_ = compare.paired_table(
+        frames, "strong", ["logloss"], pointwise={"weak": weak, "strong": strong}
+    )
+    assert reversed_[["marker", "verdict"]].iloc[0].tolist() == ["▲", "worse"]
+
+
+def test_build_comparison_adds_pointwise_rows_for_ranking_runs_only() -> None:
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=1))
+    records, frames = _comparison_inputs(protocol.to_dict())
+    rows = np.full(12, 6)
+    run, stored = _pointwise_run(rows, 1.0, seed=9)
+    ranked = _record(
+        "ranked", "s", model="logistic", stage="ranking", config=records[0].config, metrics=stored
+    )
+    records = [ranked, *records]
+    frames = {"ranked": frames["base"], **frames}
+    inputs = {"dataset": "d", "user_counts": np.arange(1, 13), "users_frame": None}
+    metrics = ["ndcg@10", "auc", "logloss"]
+    result = compare.build_comparison(
+        records, frames, metrics, "ranked", pointwise={"ranked": run}, **inputs
+    )
+    table = result.table.set_index(["run", "metric"])
+    assert result.table["run"].tolist() == ["ranked"] * 3 + ["base"] * 3 + ["other"] * 3
+    assert table.loc[("ranked", "auc"), "mean"] == pytest.approx(stored["auc"])
+    assert table.loc[("ranked", "logloss"), "mean"] == pytest.approx(stored["logloss"])
+    assert table.loc[("base", "auc"), ["mean", "ci_low", "ci_high"]].isna().all()
+    assert pd.isna(table.loc[("ranked", "auc"), "k"]) and table.loc[("base", "ndcg@10"), "k"] == 10
+    top_n = compare.metrics_table(frames, ["ndcg@10"])
+    kept = result.table[result.table["metric"] == "ndcg@10"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept[top_n.columns].astype(top_n.dtypes), top_n)
+    assert set(result.paired["metric"]) == {"ndcg@10"}  # no retrieval run is paired pointwise
+    assert result.pointwise_labels == {"ranked": run.label}
+    assert run.label in result.pointwise_caption
+    assert "Retrieval runs are not evaluated pointwise" in result.pointwise_caption
+    assert "LogLoss (lower is better)" in result.metrics_caption
+    assert result.metrics_caption.startswith(result.full_caption)
+    plain = compare.build_comparison(records, frames, ["ndcg@10"], "ranked", **inputs)
+    assert plain.pointwise_caption == "" and plain.metrics_caption == plain.full_caption
+    with pytest.raises(DataError, match="no pointwise per-user metrics given for ranking run"):
+        compare.build_comparison(records, frames, metrics, "ranked", **inputs)

@@ -1,5 +1,5 @@
-"""The run registry: atomic completion, no pickle, kinds and lineage, deletion, the migration of
-older databases, and the experiment that feeds it."""
+"""The run registry: atomic completion, no pickle, pointwise arrays of ranking runs, kinds and
+lineage, deletion, the migration of older databases, and the experiment that feeds it."""
 
 from __future__ import annotations
 
@@ -134,6 +134,49 @@ def test_delete_run_removes_row_and_artifacts(db: Path) -> None:
     assert not record.artifact_dir.exists()
     with pytest.raises(DataError, match="no run"):
         runs.get_run(record.run_id, path=db)
+
+
+def test_a_ranking_run_keeps_its_pointwise_arrays_and_label(db: Path) -> None:
+    result = train_run("toy", "logistic", PROTOCOL, path=db, overrides={"n_epochs": 1})
+    pointwise = result.evaluation.pointwise
+    assert pointwise is not None
+    run_id = result.record.run_id
+    saved = runs.load_pointwise_per_user(run_id, path=db)
+    pd.testing.assert_frame_equal(saved, pointwise.to_frame())
+    details = runs.load_run_details(run_id, path=db)
+    assert details["evaluation"]["pointwise"] == pointwise.label()
+    assert "sampled negatives" in details["evaluation"]["pointwise"]  # toy has no labels
+    assert (result.record.artifact_dir / runs.POINTWISE_PER_USER_FILE).is_file()
+    assert list(runs.runs_dir(db).glob(".staging-*")) == []
+
+
+def test_a_retrieval_run_has_no_pointwise_arrays_and_says_so(db: Path) -> None:
+    record = train_run("toy", "popularity", PROTOCOL, path=db).record
+    assert runs.load_run_details(record.run_id, path=db)["evaluation"]["pointwise"] is None
+    with pytest.raises(
+        DataError,
+        match=rf"run {record.run_id} has no per_user_pointwise.parquet .*retrain the run, or "
+        "delete it",
+    ):
+        runs.load_pointwise_per_user(record.run_id, path=db)
+
+
+def test_a_missing_or_corrupt_pointwise_file_is_refused_by_name(db: Path) -> None:
+    result = train_run("toy", "logistic", PROTOCOL, path=db, overrides={"n_epochs": 1})
+    run_id = result.record.run_id
+    file = result.record.artifact_dir / runs.POINTWISE_PER_USER_FILE
+    fix = "retrain the run, or delete it"
+    file.write_bytes(b"PAR1 not a parquet file")
+    with pytest.raises(
+        DataError, match=rf"(?s)pointwise.parquet of run {run_id} is unreadable.*{fix}"
+    ):
+        runs.load_pointwise_per_user(run_id, path=db)
+    result.evaluation.pointwise.to_frame().drop(columns="logloss").to_parquet(file)
+    with pytest.raises(DataError, match=rf"lacks columns \['logloss'\]; {fix}"):
+        runs.load_pointwise_per_user(run_id, path=db)
+    file.unlink()
+    with pytest.raises(DataError, match=rf"run {run_id} has no per_user_pointwise.parquet"):
+        runs.load_pointwise_per_user(run_id, path=db)
 
 
 def _derive(

@@ -14,27 +14,28 @@ import pandas as pd
 from recsys_core.data.protocols import custom_protocol
 from recsys_core.data.splits import SplitSpec
 from recsys_core.evaluation import compare
+from recsys_core.evaluation.pointwise import evaluate_pointwise
 from recsys_core.registry.runs import RunRecord
 from recsys_core.reports import ComparisonCharts, comparison_report
 from recsys_core.reports.comparison import comparison_sections
 
 
 def _record(run_id: str, protocol: dict, **fields: object) -> RunRecord:
-    return RunRecord(
-        run_id=run_id,
-        dataset="tiny",
-        split_name="s",
-        model="popularity",
-        config={"protocol": protocol},
-        seed=0,
-        status="complete",
-        metrics={},
-        train_seconds=1.0,
-        created_at=datetime(2026, 1, 1),
-        finished_at=None,
-        artifact_dir=Path("/nonexistent"),
-        **fields,
-    )
+    values = {
+        "run_id": run_id,
+        "dataset": "tiny",
+        "split_name": "s",
+        "model": "popularity",
+        "config": {"protocol": protocol},
+        "seed": 0,
+        "status": "complete",
+        "metrics": {},
+        "train_seconds": 1.0,
+        "created_at": datetime(2026, 1, 1),
+        "finished_at": None,
+        "artifact_dir": Path("/nonexistent"),
+    }
+    return RunRecord(**{**values, **fields})
 
 
 def _comparison(*, sampled: bool) -> compare.Comparison:
@@ -91,3 +92,31 @@ def test_report_holds_every_chart_and_the_sampled_section() -> None:
     assert comparison.sampled is not None
     assert html_text.escape(comparison.sampled.flip_caption) in html
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']?https?:", html)
+
+
+def test_the_metrics_section_carries_the_pointwise_label_of_ranking_runs() -> None:
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=1)).to_dict()
+    users = np.repeat(np.arange(10), 5)
+    labels = (np.arange(50) % 5 == 0).astype(float)
+    evaluation = evaluate_pointwise(users, labels, np.random.default_rng(1).random(50))
+    records = [
+        _record("rank-1", protocol, stage="ranking", metrics=evaluation.headline()),
+        _record("pop-1", protocol),
+    ]
+    frame = pd.DataFrame({"user_idx": range(10), "ndcg@10": np.linspace(0, 1, 10)})
+    comparison = compare.build_comparison(
+        records,
+        {r.run_id: frame for r in records},
+        ["ndcg@10", "auc", "logloss"],
+        "rank-1",
+        dataset="tiny",
+        user_counts=np.arange(10) + 1,
+        users_frame=None,
+        pointwise={"rank-1": compare.PointwiseRun(evaluation.to_frame(), evaluation.label())},
+    )
+    sections = comparison_sections(comparison, ComparisonCharts())
+    caption = sections[1].tables[0].caption
+    assert caption == comparison.metrics_caption
+    assert evaluation.label() in caption and "lower is better" in caption
+    html = comparison_report(comparison, ComparisonCharts(), made_at=datetime(2026, 2, 3))
+    assert html_text.escape(evaluation.label()) in html

@@ -22,7 +22,7 @@ from recsys_core.ui import cache
 
 SIZES = {"n_users": 80, "n_items": 50, "n_interactions": 1200, "seed": 1}
 #: Accessors keyed by (db, run_id) alone: deleting a run drops just its entry.
-PER_RUN = {"_saved_run", "_run_model", "_embedding_sides"}
+PER_RUN = {"_saved_run", "_run_model", "_embedding_sides", "_pointwise_run"}
 #: Accessors whose keys mix runs with other choices: deleting a run clears them whole.
 WHOLE = {
     "_runs_table",

@@ -68,6 +68,7 @@ def test_paired_diff_chart_has_intervals_points_and_zero_rule() -> None:
             "ci_high": [0.15, 0.0],
             "p_value": [0.001, 0.2],
             "marker": ["▲", "="],
+            "verdict": ["better", "no difference"],
             "n_users": [10, 10],
         }
     )
@@ -76,7 +77,7 @@ def test_paired_diff_chart_has_intervals_points_and_zero_rule() -> None:
     inner, zero = spec["layer"]
     assert _marks(inner["layer"]) == ["rule", "point"]
     assert inner["layer"][0]["encoding"]["x2"]["field"] == "ci_high"
-    assert {"diff", "p_value", "marker"} <= _tooltips(inner["layer"][1])
+    assert {"diff", "p_value", "marker", "verdict"} <= _tooltips(inner["layer"][1])
     assert zero["encoding"]["x"]["field"] == "zero"
 
 
@@ -128,3 +129,24 @@ def test_rank_flip_chart_plots_both_ranks_on_a_reversed_axis() -> None:
         ("a", "sampled"): 2,
         ("b", "sampled"): 1,
     }
+
+
+def test_metric_bars_leave_runs_without_a_value_empty_and_flag_log_loss() -> None:
+    table = pd.DataFrame(
+        {
+            "run": ["rank", "rank", "pop", "pop"],
+            "metric": ["auc", "logloss", "auc", "logloss"],
+            "mean": [0.7, 0.5, float("nan"), float("nan")],
+            "ci_low": [0.65, 0.45, float("nan"), float("nan")],
+            "ci_high": [0.75, 0.55, float("nan"), float("nan")],
+            "n_users": [10, 10, 0, 0],
+            "protocol": ["pointwise"] * 2 + ["not evaluated pointwise (retrieval run)"] * 2,
+            "vs_baseline": ["baseline", "baseline", "", ""],
+        }
+    )
+    spec = charts.metric_bars_chart(table, CONTEXT).to_dict()
+    label = spec["facet"]["header"]["labelExpr"]
+    assert "'logloss' ? 'logloss (lower is better)'" in label and label.endswith("datum.value")
+    rows = next(iter(spec["datasets"].values()))
+    empty = [r for r in rows if r["run"] == "pop"]
+    assert [r["mean"] for r in empty] == [None, None]  # no bar, and never a 0

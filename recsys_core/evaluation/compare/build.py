@@ -3,12 +3,13 @@
 ``build_comparison`` takes the runs' records and per-user frames (loading them is the caller's
 job: the registry's, or the app's caches) and returns a ``Comparison`` that holds every table the
 page shows and the captions that label them, so the page only renders and the HTML report repeats
-exactly what the page showed. Shape legend: U users.
+exactly what the page showed. Ranking runs add their pointwise evaluation (AUC, GAUC, log loss),
+which retrieval runs lack: their cells stay empty. Shape legend: U users.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -22,6 +23,9 @@ from recsys_core.evaluation.compare.names import (
     RunInfo,
     available_metrics,
     catalogue_metrics,
+    family_label,
+    is_pointwise,
+    is_ranking,
     lineage_label,
     parse_metric,
     per_user_metrics,
@@ -29,6 +33,7 @@ from recsys_core.evaluation.compare.names import (
     select_metrics,
     split_groups,
 )
+from recsys_core.evaluation.compare.pointwise import PointwiseRun, pointwise_table
 from recsys_core.evaluation.compare.tables import (
     headline_table,
     metrics_table,
@@ -36,6 +41,7 @@ from recsys_core.evaluation.compare.tables import (
     paired_table,
     segments_table,
     with_markers,
+    with_pointwise_rows,
     with_references,
 )
 from recsys_core.types import IntArray
@@ -83,8 +89,10 @@ class Comparison:
             this protocol and dataset.
         reference_metrics: metric columns of ``references``.
         segments: ``segments_table`` of the chosen per-user metrics; None when none is chosen.
-        segment_metrics: the chosen metrics that are per user.
+        segment_metrics: the chosen top-N metrics that are per user.
         sampled: full vs sampled evaluation, when asked for.
+        pointwise_labels: ranking run id -> how its pointwise metrics were obtained; empty when
+            no pointwise metric is chosen.
     """
 
     dataset: str
@@ -101,6 +109,7 @@ class Comparison:
     segments: pd.DataFrame | None
     segment_metrics: list[str]
     sampled: SampledComparison | None
+    pointwise_labels: dict[str, str]
 
     @property
     def run_ids(self) -> list[str]:
@@ -130,10 +139,35 @@ class Comparison:
         return int(self.paired["n_unshared"].max())
 
     @property
+    def metrics_caption(self) -> str:
+        """The caption of the metrics table: the protocol, then what the pointwise numbers are."""
+        return " ".join(filter(None, (self.full_caption, self.pointwise_caption)))
+
+    @property
+    def pointwise_caption(self) -> str:
+        """What the pointwise numbers are and how they were obtained; "" when none is shown."""
+        if not any(is_pointwise(name) for name in self.metrics):
+            return ""
+        labels = set(self.pointwise_labels.values())
+        if len(labels) == 1:
+            how = labels.pop()
+        else:
+            how = "; ".join(f"{run}: {label}" for run, label in self.pointwise_labels.items())
+        shown = ", ".join(family_label(name) for name in self.metrics if is_pointwise(name))
+        text = f"{shown} of ranking runs, {how or 'not evaluated pointwise'}."
+        if len(self.pointwise_labels) < len(self.runs):
+            text += " Retrieval runs are not evaluated pointwise: their cells are empty."
+        return (
+            f"{text} AUC ranks all scored rows at once (stored 95% interval, no paired test); "
+            "GAUC and log loss are recomputed and paired user by user."
+        )
+
+    @property
     def paired_caption(self) -> str:
         return (
             "▲/▼: significantly higher/lower than the baseline (paired t-test, p < 0.05); "
-            f"=: no significant difference. Intervals: paired bootstrap. {self.full_caption}"
+            "=: no significant difference; verdict reads it with the metric's direction (lower "
+            f"log loss is better). Intervals: paired bootstrap. {self.full_caption}"
         )
 
     @property
@@ -179,7 +213,7 @@ def _sampled(
 ) -> SampledComparison:
     """Sampled families at the chosen ks under both evaluations, and the runs they reorder."""
     first = next(iter(per_user.values()))
-    ks = sorted({parse_metric(name)[1] for name in metrics})
+    ks = sorted({parse_metric(name)[1] for name in metrics if not is_pointwise(name)})
     sampled_metrics = select_metrics(available_metrics(first), SAMPLED_FAMILIES, ks)
     full = metrics_table(per_user, sampled_metrics, confidence=confidence, seed=seed)
     sampled = metrics_table(
@@ -216,6 +250,7 @@ def build_comparison(
     users_frame: pd.DataFrame | None,
     sampled_per_user: PerUser | None = None,
     n_negatives: int | None = None,
+    pointwise: Mapping[str, PointwiseRun] | None = None,
     confidence: float = 0.95,
     seed: int = 0,
 ) -> Comparison:
@@ -225,13 +260,17 @@ def build_comparison(
         records: the runs, in selection order, all on one split (``split_groups`` sorts a
             selection); the first run's protocol labels the tables.
         per_user: run id -> full-ranking per-user frame, for every run.
-        metrics: chosen metric names (``select_metrics``); catalogue ones come from the records.
+        metrics: chosen metric names (``select_metrics``); catalogue ones come from the records,
+            pointwise ones (``auc``, ``gauc``, ``logloss``) from ``pointwise`` and the records'
+            stored AUC.
         baseline: run id the others are tested against.
         dataset: name of the dataset, for the published references and the titles.
         user_counts: (U,) training interactions per user on the split (activity segments).
         users_frame: ``Dataset.users`` for demographic segments, or None.
         sampled_per_user: run id -> sampled per-user frame, to compare with sampled evaluation.
         n_negatives: the negatives per test item of ``sampled_per_user``.
+        pointwise: run id -> pointwise evaluation, for every ranking run when a pointwise metric
+            is chosen.
         confidence: level of every interval and significance call.
         seed: bootstrap seed (the same for every run).
     """
@@ -253,11 +292,18 @@ def build_comparison(
     protocol = protocol_from_dict(records[0].protocol)
     catalogue = {record.run_id: catalogue_metrics(record.metrics) for record in records}
     bootstrap = {"confidence": confidence, "seed": seed}
+    top_n = [name for name in metrics if not is_pointwise(name)]
+    chosen_pointwise = [name for name in metrics if is_pointwise(name)]
+    ranking = _pointwise_runs(records, pointwise or {}) if chosen_pointwise else {}
 
-    table = metrics_table(frames, metrics, catalogue=catalogue, **bootstrap)
+    table = metrics_table(frames, top_n, catalogue=catalogue, **bootstrap)
+    if chosen_pointwise:
+        stored = {record.run_id: record.metrics for record in records}
+        rows = pointwise_table(run_ids, ranking, stored, chosen_pointwise, **bootstrap)
+        table = with_pointwise_rows(table, rows)
     paired = None
     if len(run_ids) > 1:
-        paired = paired_table(frames, baseline, metrics, **bootstrap)
+        paired = paired_table(frames, baseline, metrics, pointwise=ranking, **bootstrap)
         table = with_markers(table, paired, baseline)
 
     published_rows = published.reference_rows(protocol.name, dataset)
@@ -299,4 +345,19 @@ def build_comparison(
         segments=segments,
         segment_metrics=segment_metrics,
         sampled=sampled,
+        pointwise_labels={run_id: run.label for run_id, run in ranking.items()},
     )
+
+
+def _pointwise_runs(
+    records: Sequence[RunInfo], pointwise: Mapping[str, PointwiseRun]
+) -> dict[str, PointwiseRun]:
+    """The pointwise evaluations of the ranking runs among ``records``, in their order."""
+    ranking = [record.run_id for record in records if is_ranking(record)]
+    missing = [run_id for run_id in ranking if run_id not in pointwise]
+    if missing:
+        raise DataError(
+            f"no pointwise per-user metrics given for ranking run(s) {', '.join(missing)}; "
+            "load them with registry.runs.load_pointwise_per_user"
+        )
+    return {run_id: pointwise[run_id] for run_id in ranking}

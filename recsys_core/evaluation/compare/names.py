@@ -2,7 +2,8 @@
 
 Per-user metric frames (``user_idx`` plus one column per metric, as ``TopKEvaluation.to_frame``
 writes them) are keyed by run id. Only runs on the same split evaluate the same users, so only they
-are comparable: ``split_groups`` sorts a selection into such groups.
+are comparable: ``split_groups`` sorts a selection into such groups. Top-N metrics are named
+``family@k``; the pointwise metrics of ranking runs (``auc``, ``gauc``, ``logloss``) have no k.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import pandas as pd
 
 from recsys_core.data.protocols import Protocol as EvaluationProtocol
 from recsys_core.errors import DataError
+from recsys_core.evaluation.headline import headline_metrics
+from recsys_core.evaluation.pointwise import POINTWISE_METRICS
 
 #: Run id -> that run's per-user metric frame.
 PerUser = Mapping[str, pd.DataFrame]
@@ -27,6 +30,12 @@ SAMPLED_FAMILIES: tuple[str, ...] = ("hit_rate", "ndcg", "mrr")
 USER_COLUMN = "user_idx"
 #: How a derived run is described, by its kind: "<words> <parent run id>".
 LINEAGE_WORDS = {"rerank": "rerank of", "cascade": "cascade over", "calibrated": "calibration of"}
+#: Pointwise metric name -> its headline spec (display label, direction).
+POINTWISE_SPECS = {
+    spec.name: spec for spec in headline_metrics(stage="ranking") if spec.name in POINTWISE_METRICS
+}
+#: Metrics where a lower value is the better one.
+LOWER_IS_BETTER = frozenset(name for name, s in POINTWISE_SPECS.items() if not s.higher_is_better)
 
 
 class RunInfo(Protocol):
@@ -46,9 +55,10 @@ class MetricChoices:
     """The metrics a selection of runs can be compared on.
 
     Attributes:
-        available: metric names of the first run's per-user frame, then its catalogue metrics.
-        families: distinct families among them (``ndcg``, ``coverage``), in that order.
-        ks: distinct list lengths among them, ascending.
+        available: metric names of the first run's per-user frame, then its catalogue metrics,
+            then the pointwise metrics when ranking runs are compared.
+        families: distinct families among them (``ndcg``, ``coverage``, ``auc``), in that order.
+        ks: distinct list lengths of the top-N metrics, ascending.
     """
 
     available: list[str]
@@ -73,6 +83,16 @@ def split_groups(records: Sequence[RunInfo]) -> dict[str, list[str]]:
     return groups
 
 
+def is_ranking(record: RunInfo) -> bool:
+    """Whether a run's model is a ranker (it was evaluated pointwise as well as top-N)."""
+    return getattr(record, "stage", "retrieval") == "ranking"
+
+
+def any_ranking(records: Sequence[RunInfo]) -> bool:
+    """Whether ranking runs are among ``records`` (they bring the pointwise metrics)."""
+    return any(is_ranking(record) for record in records)
+
+
 def lineage_label(record: RunInfo) -> str:
     """Where a run comes from: "trained", or e.g. "rerank of <parent run id>"."""
     kind = getattr(record, "kind", "train") or "train"
@@ -88,6 +108,24 @@ def parse_metric(name: str) -> tuple[str, int]:
     if not sep or not k.isdigit():
         raise DataError(f"metric {name!r} is not of the form family@k (e.g. ndcg@10)")
     return family, int(k)
+
+
+def is_pointwise(name: str) -> bool:
+    """Whether ``name`` is a pointwise metric of ranking runs (``auc``, ``gauc``, ``logloss``)."""
+    return name in POINTWISE_METRICS
+
+
+def metric_family(name: str) -> tuple[str, int | None]:
+    """``"ndcg@10"`` -> ``("ndcg", 10)``; a pointwise metric is its own family, with no k."""
+    return (name, None) if is_pointwise(name) else parse_metric(name)
+
+
+def family_label(family: str) -> str:
+    """How a metric family is offered: ``"ndcg"``, or ``"LogLoss (lower is better)"``."""
+    spec = POINTWISE_SPECS.get(family)
+    if spec is None:
+        return family
+    return spec.label if spec.higher_is_better else f"{spec.label} (lower is better)"
 
 
 def catalogue_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
@@ -108,27 +146,37 @@ def available_metrics(
 
 
 def metric_choices(
-    frame: pd.DataFrame, catalogue: Mapping[str, float] | None = None
+    frame: pd.DataFrame, catalogue: Mapping[str, float] | None = None, *, pointwise: bool = False
 ) -> MetricChoices:
-    """The metrics, families and ks a comparison offers, from one run's per-user frame."""
+    """The metrics, families and ks a comparison offers, from one run's per-user frame.
+
+    Args:
+        frame: the first run's per-user top-N frame.
+        catalogue: its catalogue metrics.
+        pointwise: whether ranking runs are among the compared runs (they add AUC, GAUC and log
+            loss, which retrieval runs do not have).
+    """
     available = available_metrics(frame, catalogue)
-    parsed = [parse_metric(name) for name in available]
+    ks = sorted({parse_metric(name)[1] for name in available})
+    if pointwise:
+        available += list(POINTWISE_METRICS)
     return MetricChoices(
         available=available,
-        families=list(dict.fromkeys(family for family, _ in parsed)),
-        ks=sorted({k for _, k in parsed}),
+        families=list(dict.fromkeys(metric_family(name)[0] for name in available)),
+        ks=ks,
     )
 
 
 def select_metrics(
     available: Sequence[str], families: Sequence[str], ks: Sequence[int]
 ) -> list[str]:
-    """The available metrics whose family and k were both chosen, in the available order."""
+    """The available metrics whose family and k were both chosen, in the available order (a
+    pointwise metric needs only its family)."""
     chosen_families, chosen_ks = set(families), {int(k) for k in ks}
     selected = []
     for name in available:
-        family, k = parse_metric(name)
-        if family in chosen_families and k in chosen_ks:
+        family, k = metric_family(name)
+        if family in chosen_families and (k is None or k in chosen_ks):
             selected.append(name)
     return selected
 

@@ -2,8 +2,8 @@
 tests against a baseline, per-segment breakdowns and where sampled evaluation reorders the models.
 
 Every table is computed from per-user metric frames keyed by run id (``names.PerUser``), so the
-Compare page, its HTML report and the tests share one computation. Shape legend: B evaluated users,
-U users.
+Compare page, its HTML report and the tests share one computation; the pointwise rows of ranking
+runs come from ``compare.pointwise``. Shape legend: B evaluated users, U users.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ import pandas as pd
 
 from recsys_core.errors import DataError
 from recsys_core.evaluation.compare.names import (
+    LOWER_IS_BETTER,
     USER_COLUMN,
     PerUser,
     parse_metric,
     per_user_metrics,
 )
-from recsys_core.evaluation.intervals import paired_compare, summarise
+from recsys_core.evaluation.compare.pointwise import PointwiseRun, pointwise_pairs
+from recsys_core.evaluation.intervals import PairedComparison, paired_compare, summarise
 from recsys_core.evaluation.segments import (
     activity_segments,
     demographic_segments,
@@ -33,6 +35,23 @@ from recsys_core.types import IntArray
 
 #: Markers of a run against the baseline in tables and charts.
 HIGHER, LOWER, SAME, BASELINE = "▲", "▼", "=", "baseline"
+#: Columns of ``paired_table``.
+PAIRED_COLUMNS = [
+    "run",
+    "baseline",
+    "metric",
+    "mean_baseline",
+    "mean_run",
+    "diff",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "significant",
+    "marker",
+    "verdict",
+    "n_users",
+    "n_unshared",
+]
 
 
 def _evaluation(
@@ -116,11 +135,39 @@ def _shared_users(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return merged, len(np.setxor1d(users_a, users_b))
 
 
+def _paired_row(
+    run_id: str, baseline: str, result: PairedComparison, n_unshared: int
+) -> tuple[object, ...]:
+    """One ``paired_table`` row: the marker follows the sign, the verdict the metric's direction."""
+    marker, verdict = SAME, "no difference"
+    if result.significant:
+        marker = HIGHER if result.diff > 0 else LOWER
+        higher_wins = result.metric not in LOWER_IS_BETTER
+        verdict = "better" if (result.diff > 0) == higher_wins else "worse"
+    return (
+        run_id,
+        baseline,
+        result.metric,
+        result.mean_a,
+        result.mean_b,
+        result.diff,
+        result.ci_low,
+        result.ci_high,
+        result.p_value,
+        result.significant,
+        marker,
+        verdict,
+        result.n_users,
+        n_unshared,
+    )
+
+
 def paired_table(
     per_user: PerUser,
     baseline: str,
     metrics: Sequence[str],
     *,
+    pointwise: Mapping[str, PointwiseRun] | None = None,
     confidence: float = 0.95,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -128,30 +175,18 @@ def paired_table(
 
     Users are aligned by ``user_idx``; runs on the same split share them all, and any user only one
     run evaluated is left out and counted in ``n_unshared`` (the page warns when it is not 0).
+    With ``pointwise``, two ranking runs are also paired on the chosen GAUC and log loss
+    (``pointwise.pointwise_pairs``); AUC over all rows has no per-user pairing.
 
     Returns:
         Columns run, baseline, metric, mean_baseline, mean_run, diff (run - baseline), ci_low,
         ci_high (paired bootstrap interval of diff), p_value (paired t-test), significant,
         marker (▲ significantly higher, ▼ significantly lower, = no significant difference),
-        n_users, n_unshared.
+        verdict (better | worse | no difference: the marker read with the metric's direction,
+        lower being better for log loss), n_users, n_unshared; runs in the given order.
     """
     if baseline not in per_user:
         raise DataError(f"baseline {baseline!r} is not among the compared runs; pick one of them")
-    columns = [
-        "run",
-        "baseline",
-        "metric",
-        "mean_baseline",
-        "mean_run",
-        "diff",
-        "ci_low",
-        "ci_high",
-        "p_value",
-        "significant",
-        "marker",
-        "n_users",
-        "n_unshared",
-    ]
     base = per_user[baseline]
     rows = []
     for run_id, frame in per_user.items():
@@ -173,27 +208,29 @@ def paired_table(
                 confidence=confidence,
                 seed=seed,
             )
-            marker = SAME
-            if result.significant:
-                marker = HIGHER if result.diff > 0 else LOWER
-            rows.append(
-                (
-                    run_id,
-                    baseline,
-                    name,
-                    result.mean_a,
-                    result.mean_b,
-                    result.diff,
-                    result.ci_low,
-                    result.ci_high,
-                    result.p_value,
-                    result.significant,
-                    marker,
-                    result.n_users,
-                    n_unshared,
-                )
-            )
-    return pd.DataFrame(rows, columns=columns)
+            rows.append(_paired_row(run_id, baseline, result, n_unshared))
+    ranking = {run_id: run for run_id, run in (pointwise or {}).items() if run_id in per_user}
+    pairs = pointwise_pairs(ranking, baseline, metrics, confidence=confidence, seed=seed)
+    rows += [_paired_row(run_id, baseline, result, n) for run_id, result, n in pairs]
+    order = {run_id: position for position, run_id in enumerate(per_user)}
+    rows.sort(key=lambda row: order[row[0]])
+    return pd.DataFrame(rows, columns=PAIRED_COLUMNS)
+
+
+def with_pointwise_rows(table: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """``metrics_table`` rows and ``pointwise.pointwise_table`` rows in one table, run by run.
+
+    Each run keeps its top-N rows first; the pointwise rows have the metric as family and no k.
+    """
+    rows = rows.assign(family=rows["metric"], k=pd.NA)[table.columns]
+    parts = [part for part in (table, rows) if not part.empty]
+    if not parts:
+        return table
+    both = pd.concat(parts, ignore_index=True)
+    both["k"] = both["k"].astype("Int64")
+    order = {run_id: position for position, run_id in enumerate(dict.fromkeys(both["run"]))}
+    both = both.sort_values("run", key=lambda column: column.map(order), kind="stable")
+    return both.reset_index(drop=True)
 
 
 def with_markers(table: pd.DataFrame, paired: pd.DataFrame, baseline: str) -> pd.DataFrame:

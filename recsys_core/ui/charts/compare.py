@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
+from recsys_core.evaluation.compare import LOWER_IS_BETTER
+
 #: Facets per row when metrics are laid out side by side.
 FACET_COLUMNS = 3
 #: Width and height of one facet, in pixels.
@@ -27,8 +29,18 @@ def _order(values: pd.Series) -> list[str]:
     return [str(v) for v in dict.fromkeys(values)]
 
 
+def _metric_header() -> alt.Header:
+    """Facet labels that are the metric names, with "(lower is better)" after log loss."""
+    expression = "datum.value"
+    for name in sorted(LOWER_IS_BETTER):
+        expression = f"datum.value === '{name}' ? '{name} (lower is better)' : {expression}"
+    return alt.Header(labelExpr=expression)
+
+
 def metric_bars_chart(table: pd.DataFrame, context: str) -> alt.FacetChart:
     """Bars of each run's mean per metric with 95% bootstrap error bars and baseline markers.
+
+    Runs without a value of a metric (retrieval runs on the pointwise metrics) have no bar there.
 
     Args:
         table: ``metrics_table`` rows, with ``vs_baseline`` from ``with_markers`` when a baseline
@@ -56,7 +68,7 @@ def metric_bars_chart(table: pd.DataFrame, context: str) -> alt.FacetChart:
         .mark_bar()
         .encode(
             x=x,
-            y=alt.Y("mean:Q", title="mean over users"),
+            y=alt.Y("mean:Q", title="value"),
             color=alt.Color("run:N", sort=runs, legend=alt.Legend(title="run", orient="bottom")),
             tooltip=tooltip,
         )
@@ -65,7 +77,7 @@ def metric_bars_chart(table: pd.DataFrame, context: str) -> alt.FacetChart:
         alt.Chart()
         .mark_errorbar(ticks=True)
         .transform_filter("isValid(datum.ci_low) && isValid(datum.ci_high)")
-        .encode(x=x, y=alt.Y("ci_low:Q", title="mean over users"), y2="ci_high:Q")
+        .encode(x=x, y=alt.Y("ci_low:Q", title="value"), y2="ci_high:Q")
     )
     markers = (
         alt.Chart()
@@ -76,7 +88,9 @@ def metric_bars_chart(table: pd.DataFrame, context: str) -> alt.FacetChart:
         alt.layer(bars, errors, markers, data=data)
         .properties(width=FACET_WIDTH, height=FACET_HEIGHT)
         .facet(
-            facet=alt.Facet("metric:N", sort=_order(data["metric"]), title=None),
+            facet=alt.Facet(
+                "metric:N", sort=_order(data["metric"]), title=None, header=_metric_header()
+            ),
             columns=FACET_COLUMNS,
         )
         .resolve_scale(y="independent")
@@ -104,7 +118,8 @@ def paired_diff_chart(paired: pd.DataFrame, context: str) -> alt.LayerChart:
         alt.Tooltip("ci_low:Q", title="95% CI low", format="+.4f"),
         alt.Tooltip("ci_high:Q", title="95% CI high", format="+.4f"),
         alt.Tooltip("p_value:Q", title="p (paired t-test)", format=".3g"),
-        alt.Tooltip("marker:N", title="verdict"),
+        alt.Tooltip("marker:N", title="vs baseline"),
+        alt.Tooltip("verdict:N", title="verdict (with the metric's direction)"),
         alt.Tooltip("n_users:Q", title="paired users"),
     ]
     y = alt.Y("metric:N", sort=metrics, title=None)
