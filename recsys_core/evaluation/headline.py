@@ -55,25 +55,25 @@ def headline_metrics(k: int = TABLE_K, stage: str = "retrieval") -> list[MetricS
 
     Args:
         k: the protocol's k.
-        stage: ``"retrieval"``: nDCG, precision, recall and MAP at k; ``"ranking"``: those, then
-            AUC, GAUC and log loss.
+        stage: ``"retrieval"``: nDCG, precision, recall and MAP at k; ``"ranking"``: AUC, GAUC
+            and log loss first (what a ranker is trained for), then those.
     """
     if stage not in STAGES:
         raise ConfigError(f"stage must be one of {', '.join(STAGES)}, got {stage!r}")
     if k < 1:
         raise ConfigError(f"k must be at least 1, got {k}")
     specs = [MetricSpec(f"{family}@{k}", f"{label}@{k}") for family, label in _TOP_N]
-    if stage == "ranking":
-        specs += _POINTWISE
-    return specs
+    return [*_POINTWISE, *specs] if stage == "ranking" else specs
 
 
 def table_metrics(stages: Iterable[str], k: int = TABLE_K) -> list[MetricSpec]:
-    """The headline columns of a table of runs of these stages (ranking adds to retrieval's)."""
+    """The headline columns of a table of runs of these stages: top-N, then pointwise if any
+    ranking run is in it."""
     present = set(stages)
     unknown = present - set(STAGES)
     if unknown:
         raise ConfigError(f"stage must be one of {', '.join(STAGES)}, got {sorted(unknown)}")
     if not present:
         return []
-    return headline_metrics(k, "ranking" if "ranking" in present else "retrieval")
+    top_n = headline_metrics(k, "retrieval")
+    return [*top_n, *_POINTWISE] if "ranking" in present else top_n

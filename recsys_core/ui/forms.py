@@ -19,9 +19,12 @@ from streamlit.delta_generator import DeltaGenerator
 
 from recsys_core.errors import ConfigError
 from recsys_core.models import ModelConfig
+from recsys_core.models.torch_base import TorchConfig
 
 WidgetKind = Literal["int", "float", "choice", "bool", "text", "list"]
-#: Fields every config inherits (the seed): drawn after the architecture's own options.
+#: Options of the shared torch loop (epochs, learning rate, optimizer, device, ...): drawn after
+#: the architecture's own options, and the seed every config inherits last.
+_LOOP_FIELDS = tuple(f.name for f in dataclasses.fields(TorchConfig) if f.name != "seed")
 _COMMON_FIELDS = frozenset(f.name for f in dataclasses.fields(ModelConfig))
 #: Widgets per row of the form.
 _COLUMNS = 3
@@ -55,14 +58,16 @@ class FieldSpec:
 
 
 def form_fields(config_class: type[ModelConfig]) -> list[FieldSpec]:
-    """One ``FieldSpec`` per field of ``config_class``; inherited common fields come last.
+    """One ``FieldSpec`` per field of ``config_class``: its own options, the torch loop's, the seed.
 
     Raises:
         ConfigError: a field whose default is not a bool, int, float or str and has no choices
             (give it ``choices`` metadata, or extend ``form_fields``).
     """
     fields = dataclasses.fields(config_class)
-    ordered = [f for f in fields if f.name not in _COMMON_FIELDS]
+    shared = _COMMON_FIELDS | set(_LOOP_FIELDS)
+    ordered = [f for f in fields if f.name not in shared]
+    ordered += [f for f in fields if f.name in _LOOP_FIELDS]
     ordered += [f for f in fields if f.name in _COMMON_FIELDS]
     return [_field_spec(config_class, f) for f in ordered]
 

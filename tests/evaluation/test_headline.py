@@ -15,16 +15,16 @@ def test_retrieval_headline_is_top_n_at_the_protocols_k() -> None:
     assert all(s.higher_is_better and s.format == "%.4f" for s in specs)
 
 
-def test_ranking_headline_adds_the_pointwise_metrics() -> None:
+def test_ranking_headline_leads_with_the_pointwise_metrics() -> None:
     specs = {s.name: s for s in headline_metrics(10, "ranking")}
     assert list(specs) == [
+        "auc",
+        "gauc",
+        "logloss",
         "ndcg@10",
         "precision@10",
         "recall@10",
         "map@10",
-        "auc",
-        "gauc",
-        "logloss",
     ]
     assert specs["logloss"].label == "LogLoss" and not specs["logloss"].higher_is_better
     assert specs["gauc"].higher_is_better
@@ -39,7 +39,10 @@ def test_render_formats_values_and_marks_missing_ones() -> None:
 def test_tables_of_mixed_stages_get_the_ranking_columns() -> None:
     assert table_metrics([]) == []
     assert table_metrics(["retrieval"]) == headline_metrics(TABLE_K, "retrieval")
-    assert table_metrics(["retrieval", "ranking"]) == headline_metrics(TABLE_K, "ranking")
+    mixed = table_metrics(["retrieval", "ranking"])
+    assert mixed[:4] == headline_metrics(TABLE_K, "retrieval")
+    assert [s.name for s in mixed[4:]] == ["auc", "gauc", "logloss"]
+    assert [s.name for s in headline_metrics(TABLE_K, "ranking")][:3] == ["auc", "gauc", "logloss"]
 
 
 def test_unknown_stage_or_k_is_rejected() -> None:

@@ -137,3 +137,10 @@ def test_disabled_form_cannot_submit() -> None:
     at = AppTest.from_function(render, default_timeout=60).run()
     assert at.button(key="form.submit").disabled
     assert at.session_state["result"] is None
+
+
+def test_architecture_options_come_before_the_torch_loop_and_the_seed_last() -> None:
+    names = [spec.name for spec in form_fields(get_model_class("logistic").config_class)]
+    assert names[:3] == ["features", "n_negatives", "l2"]
+    assert names.index("l2") < names.index("n_epochs") < names.index("device")
+    assert names[-1] == "seed"
