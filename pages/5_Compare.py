@@ -22,7 +22,6 @@ from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_runs
 
 #: Metric families preselected when a run has them (the pointwise ones with ranking runs).
-DEFAULT_FAMILIES = ("ndcg", "recall", "precision", "msr_map", "auc", "gauc", "logloss")
 NEGATIVE_CHOICES = (50, 100, 500, 1000)
 FLOAT = st.column_config.NumberColumn(format="%.4f")
 CI = {"ci_low": st.column_config.NumberColumn("95% CI low", format="%.4f")}
@@ -75,8 +74,9 @@ choices = compare.metric_choices(
     cache.per_user_frame(run_ids[0]),
     compare.catalogue_metrics(first.metrics),
     pointwise=compare.any_ranking(records),
+    next_item=compare.is_next_item(first.protocol),
 )
-keep_valid(state.COMPARE_FAMILIES, choices.families, list(DEFAULT_FAMILIES))
+keep_valid(state.COMPARE_FAMILIES, choices.families, choices.defaults)
 keep_valid(state.COMPARE_KS, choices.ks, [int(first.protocol.get("k", 10))])
 family_col, k_col, baseline_col = st.columns([3, 1, 2])
 family_col.multiselect(

@@ -481,3 +481,18 @@ def test_build_comparison_adds_pointwise_rows_for_ranking_runs_only() -> None:
     assert plain.pointwise_caption == "" and plain.metrics_caption == plain.full_caption
     with pytest.raises(DataError, match="no pointwise per-user metrics given for ranking run"):
         compare.build_comparison(records, frames, metrics, "ranked", **inputs)
+
+
+def test_default_metrics_follow_the_protocol_next_item_or_top_n() -> None:
+    frame = pd.DataFrame(
+        {
+            "user_idx": [0],
+            **{f"{m}@10": [0.5] for m in ("ndcg", "recall", "precision", "hit_rate", "mrr")},
+        }
+    )
+    top_n = compare.metric_choices(frame, pointwise=True)
+    assert top_n.defaults == ["ndcg", "recall", "precision", "auc", "gauc", "logloss"]
+    next_item = compare.metric_choices(frame, next_item=True)
+    assert next_item.defaults == ["hit_rate", "ndcg", "mrr"]
+    assert compare.is_next_item({"split": {"kind": "leave-last-out"}})
+    assert not compare.is_next_item({"split": {"kind": "item"}}) and not compare.is_next_item({})

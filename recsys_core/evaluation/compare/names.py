@@ -59,11 +59,15 @@ class MetricChoices:
             then the pointwise metrics when ranking runs are compared.
         families: distinct families among them (``ndcg``, ``coverage``, ``auc``), in that order.
         ks: distinct list lengths of the top-N metrics, ascending.
+        defaults: the families preselected: hit rate, nDCG and MRR for next-item protocols (one
+            held-out item per user), nDCG, recall, precision and MAP otherwise, plus the
+            pointwise ones when offered.
     """
 
     available: list[str]
     families: list[str]
     ks: list[int]
+    defaults: list[str]
 
 
 def protocol_caption(protocol: EvaluationProtocol, evaluation_label: str) -> str:
@@ -145,8 +149,17 @@ def available_metrics(
     return names + [name for name in (catalogue or {}) if name not in names]
 
 
+#: Families preselected for top-N protocols, and for next-item (leave-last-out) protocols.
+TOP_N_DEFAULTS = ("ndcg", "recall", "precision", "msr_map")
+NEXT_ITEM_DEFAULTS = ("hit_rate", "ndcg", "mrr")
+
+
 def metric_choices(
-    frame: pd.DataFrame, catalogue: Mapping[str, float] | None = None, *, pointwise: bool = False
+    frame: pd.DataFrame,
+    catalogue: Mapping[str, float] | None = None,
+    *,
+    pointwise: bool = False,
+    next_item: bool = False,
 ) -> MetricChoices:
     """The metrics, families and ks a comparison offers, from one run's per-user frame.
 
@@ -155,16 +168,26 @@ def metric_choices(
         catalogue: its catalogue metrics.
         pointwise: whether ranking runs are among the compared runs (they add AUC, GAUC and log
             loss, which retrieval runs do not have).
+        next_item: whether the protocol holds out each user's next item (leave-last-out).
     """
     available = available_metrics(frame, catalogue)
     ks = sorted({parse_metric(name)[1] for name in available})
     if pointwise:
         available += list(POINTWISE_METRICS)
+    families = list(dict.fromkeys(metric_family(name)[0] for name in available))
+    wanted = [*(NEXT_ITEM_DEFAULTS if next_item else TOP_N_DEFAULTS), *POINTWISE_METRICS]
     return MetricChoices(
         available=available,
-        families=list(dict.fromkeys(metric_family(name)[0] for name in available)),
+        families=families,
         ks=ks,
+        defaults=[family for family in wanted if family in families],
     )
+
+
+def is_next_item(protocol: Mapping[str, object]) -> bool:
+    """Whether a stored protocol dict holds out each user's last interactions (next-item)."""
+    split = protocol.get("split")
+    return isinstance(split, Mapping) and split.get("kind") == "leave-last-out"
 
 
 def select_metrics(
