@@ -18,7 +18,7 @@ from typing import Any, Self
 from recsys_core.errors import ConfigError
 
 #: Metadata keys ``param()`` accepts: bounds apply to each element of a tuple field.
-PARAM_METADATA = frozenset({"min", "max", "choices", "min_len", "max_len"})
+PARAM_METADATA = frozenset({"min", "max", "choices", "min_len", "max_len", "element"})
 _SCALARS = (bool, int, float, str)
 
 
@@ -26,7 +26,8 @@ def param(default: Any, help: str, **bounds: Any) -> Any:  # noqa: A002 - mirror
     """A config field with its help text and optional ``min``/``max``/``choices`` metadata.
 
     A tuple default makes a tuple field; ``min_len``/``max_len`` bound its length and
-    ``min``/``max``/``choices`` apply to every element.
+    ``min``/``max``/``choices`` apply to every element. An empty tuple default names its element
+    type with ``element=str`` (otherwise the type of its first element; int when empty).
     """
     unknown = set(bounds) - PARAM_METADATA
     if unknown:
@@ -37,6 +38,8 @@ def param(default: Any, help: str, **bounds: Any) -> Any:  # noqa: A002 - mirror
 def element_type(f: dataclasses.Field[Any]) -> type:
     """The scalar type of a field: its default's type, or a tuple default's element type."""
     default = f.default
+    if "element" in f.metadata:
+        return f.metadata["element"]
     if isinstance(default, tuple):
         return type(default[0]) if default else int
     return type(default)

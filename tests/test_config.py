@@ -66,3 +66,16 @@ def test_tuple_fields_get_a_comma_separated_text_input_in_the_train_form() -> No
     spec = {s.name: s for s in form_fields(TowerConfig)}["layers"]
     assert spec.kind == "list" and spec.default == "512,128,64"
     assert TowerConfig.from_dict({"layers": spec.default}) == TowerConfig()
+
+
+def test_an_empty_tuple_default_names_its_element_type() -> None:
+    @dataclass(frozen=True)
+    class ListConfig(Config):
+        names: tuple[str, ...] = param((), "Item ids.", element=str)
+        sizes: tuple[int, ...] = param((), "Sizes.")
+
+    config = ListConfig.from_dict({"names": "a, b", "sizes": "3,4"})
+    assert config.names == ("a", "b") and config.sizes == (3, 4)
+    assert ListConfig.from_dict({"names": ""}).names == ()
+    with pytest.raises(ConfigError, match="sizes='x' is not a valid int"):
+        ListConfig(sizes="x")  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from recsys_core.data.features.batch import FeatureBatch, SparseField
 from recsys_core.data.features.encoder import FeatureEncoder
-from recsys_core.data.features.genres import genre_matrix
+from recsys_core.data.features.genres import genre_matrix, genre_table
 from recsys_core.data.features.spec import FeatureField, FeatureSpec
 from recsys_core.data.features.torch_batch import TorchFeatureBatch, TorchSparseField
 
@@ -22,4 +22,5 @@ __all__ = [
     "TorchFeatureBatch",
     "TorchSparseField",
     "genre_matrix",
+    "genre_table",
 ]
