@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -19,9 +18,9 @@ from recsys_core.data.dataset import TrainSplit
 from recsys_core.data.sampling import positive_keys, uniform_negatives
 from recsys_core.models.base import RetrievalModel, param, register
 from recsys_core.models.losses import bpr_loss, l2_penalty
-from recsys_core.models.torch_base import BatchFactory, TorchConfig, TorchRecommender
+from recsys_core.models.retrieval.factors import FactorScoring
+from recsys_core.models.torch_base import BatchFactory, TorchConfig
 from recsys_core.training import shuffled_batches
-from recsys_core.types import Embeddings, FloatArray, IntArray
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ class BPRNet(nn.Module):
 
 
 @register
-class BPR(TorchRecommender, RetrievalModel):
+class BPR(FactorScoring, RetrievalModel):
     """BPR-MF with one uniform negative per positive, Adam and L2 on the batch's rows."""
 
     name = "bpr"
@@ -100,15 +99,3 @@ class BPR(TorchRecommender, RetrievalModel):
         ranking = bpr_loss(net(user, pos), net(user, neg))
         rows = (net.user_emb(user), net.item_emb(pos), net.item_emb(neg))
         return ranking + self.config.l2 * l2_penalty(*rows)
-
-    def _score_users(self, user_idx: IntArray) -> FloatArray:
-        with torch.no_grad():
-            scores = self.net_.score_all_items(self.to_tensor(user_idx))
-        return scores.cpu().numpy().astype(np.float32)
-
-    def embeddings(self) -> Embeddings:
-        """(U, D) user and (I, D) item factors; the item bias is not part of them."""
-        return Embeddings(
-            user=self.net_.user_emb.weight.detach().cpu().numpy().astype(np.float32),
-            item=self.net_.item_emb.weight.detach().cpu().numpy().astype(np.float32),
-        )

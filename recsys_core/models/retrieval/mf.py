@@ -22,9 +22,9 @@ from recsys_core.data.dataset import TrainSplit
 from recsys_core.errors import DataError
 from recsys_core.models.base import RetrievalModel, param, register
 from recsys_core.models.losses import l2_penalty
-from recsys_core.models.torch_base import BatchFactory, TorchConfig, TorchRecommender
+from recsys_core.models.retrieval.factors import FactorScoring
+from recsys_core.models.torch_base import BatchFactory, TorchConfig
 from recsys_core.training import shuffled_batches
-from recsys_core.types import Embeddings, FloatArray, IntArray
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class BiasedMFNet(nn.Module):
 
 
 @register
-class BiasedMF(TorchRecommender, RetrievalModel):
+class BiasedMF(FactorScoring, RetrievalModel):
     """Biased MF trained on explicit ratings with MSE + L2 (Adam or SGD)."""
 
     name = "mf"
@@ -163,18 +163,6 @@ class BiasedMF(TorchRecommender, RetrievalModel):
         """RMSE and MAE of the current predictions on (N,) rated pairs."""
         error = self.net_(users, items) - ratings
         return float(error.pow(2).mean().sqrt()), float(error.abs().mean())
-
-    def _score_users(self, user_idx: IntArray) -> FloatArray:
-        with torch.no_grad():
-            scores = self.net_.score_all_items(self.to_tensor(user_idx))
-        return scores.cpu().numpy().astype(np.float32)
-
-    def embeddings(self) -> Embeddings:
-        """(U, D) user and (I, D) item factors; biases and μ are not part of them."""
-        return Embeddings(
-            user=self.net_.user_emb.weight.detach().cpu().numpy().astype(np.float32),
-            item=self.net_.item_emb.weight.detach().cpu().numpy().astype(np.float32),
-        )
 
     def fitted_arrays(self) -> dict[str, np.ndarray]:
         return {"train_rmse": np.array([self.train_rmse_], dtype=np.float64)}
