@@ -19,6 +19,7 @@ from recsys_core.data.dataset import Dataset
 from recsys_core.data.features import genre_matrix
 from recsys_core.data.protocols import Protocol, protocol_parts
 from recsys_core.data.splits import SplitData, materialise_split
+from recsys_core.evaluation.beyond import beyond_inputs
 from recsys_core.evaluation.protocol import (
     EvaluationResult,
     evaluate_model,
@@ -84,14 +85,16 @@ def train_run(
         started = time.perf_counter()
         model.fit(split.train, valid=split.valid, callbacks=[record_epoch, *callbacks])
         train_seconds = time.perf_counter() - started
+        genres = genre_matrix(dataset.items)
         evaluation = evaluate_model(
             model,
             split,
             protocol,
             ks=ks,
-            item_vectors=genre_matrix(dataset.items),
+            item_vectors=genres,
             sampled_negatives=sampled_negatives,
             seed=protocol.split.seed,
+            beyond=beyond_inputs(split.train, dataset.items, genres),
         )
         record = runs.finish_run(
             run_id,

@@ -19,6 +19,7 @@ from recsys_core.data.dataset import TrainSplit
 from recsys_core.data.labels import split_labels
 from recsys_core.data.protocols import Protocol
 from recsys_core.data.splits import SplitData
+from recsys_core.evaluation.beyond import BeyondInputs
 from recsys_core.evaluation.metrics import mae, rmse
 from recsys_core.evaluation.pointwise import PointwiseEvaluation, evaluate_pointwise
 from recsys_core.evaluation.sampled import evaluate_sampled, sample_negatives
@@ -98,6 +99,7 @@ def evaluate_model(
     sampled_negatives: int | None = None,
     seed: int = 0,
     pointwise_negatives: int = POINTWISE_NEGATIVES,
+    beyond: BeyondInputs | None = None,
 ) -> EvaluationResult:
     """Evaluate ``model`` on ``split.test`` under ``protocol``.
 
@@ -114,6 +116,8 @@ def evaluate_model(
         seed: seed of the bootstrap-free parts that sample (the sampled negatives).
         pointwise_negatives: negatives per test positive for the pointwise metrics of a ranking
             model when the test rows carry no label; drawn with the split's seed.
+        beyond: long tail, genre distributions and item ages of the split's training window
+            (``evaluation.beyond.beyond_inputs``) for tail_share, genre_kl and mean_item_age.
     """
     ks = tuple(sorted(set(ks) | {protocol.k}))
     truth = relevance_matrix(split.test, protocol)
@@ -127,6 +131,7 @@ def evaluate_model(
         item_popularity=split.train.item_counts().astype(np.float64),
         n_train_users=int((split.train.user_counts() > 0).sum()),
         item_vectors=item_vectors,
+        **(beyond.topk_inputs() if beyond is not None else {}),
     )
     sampled = None
     if sampled_negatives:

@@ -16,6 +16,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recsys_core.errors import ConfigError, DataError
+from recsys_core.evaluation.beyond import (
+    check_beyond_inputs,
+    genre_kl_at_k,
+    mean_item_age_at_k,
+    tail_share_at_k,
+)
 from recsys_core.evaluation.metrics import (
     ListMetric,
     average_recommendation_popularity,
@@ -36,7 +42,7 @@ from recsys_core.evaluation.metrics import (
     recall_at_k,
     relevance_gains,
 )
-from recsys_core.types import FloatArray, IntArray
+from recsys_core.types import BoolArray, FloatArray, IntArray
 
 #: Per-user list metrics computed for every k, in display order (ndcg variants are added apart).
 LIST_METRICS: dict[str, ListMetric] = {
@@ -161,13 +167,18 @@ def evaluate_topk(
     item_popularity: FloatArray | None = None,
     n_train_users: int | None = None,
     item_vectors: FloatArray | None = None,
+    long_tail: BoolArray | None = None,
+    user_genres: FloatArray | None = None,
+    item_genres: FloatArray | None = None,
+    item_age: FloatArray | None = None,
 ) -> TopKEvaluation:
     """Per-user accuracy and beyond-accuracy metrics of top-k lists under full ranking.
 
     For each k: precision, recall, f1, map (AP normalised by min(|rel|, k)), msr_map (normalised by
     |rel|), ndcg (binary gain), graded_ndcg (truth values as linear gains; only when the truth is
     not binary), mrr and hit_rate per user; novelty and arp when ``item_popularity`` is given,
-    diversity when ``item_vectors`` is given; coverage and gini of exposure for the catalogue.
+    diversity when ``item_vectors`` is given; tail_share, genre_kl and mean_item_age when their
+    inputs are (``evaluation.beyond``); coverage and gini of exposure for the catalogue.
     Lists shorter than k count as padded with misses.
 
     Args:
@@ -178,12 +189,17 @@ def evaluate_topk(
         item_popularity: (I,) training interactions per item (training window only).
         n_train_users: number of training users, needed with ``item_popularity`` for novelty.
         item_vectors: (I, D) item vectors for intra-list diversity.
+        long_tail: (I,) long-tail items of the training window, for tail_share.
+        user_genres: (U, G) training genre distributions, with ``item_genres`` for genre_kl.
+        item_genres: (I, G) multi-hot genres.
+        item_age: (I,) item ages in years (NaN unknown), for mean_item_age.
 
     Returns:
         A full-ranking ``TopKEvaluation``.
     """
     recs, users, ks = _check_inputs(recs, users, truth, ks)
     _check_item_inputs(truth.shape[1], item_popularity, n_train_users, item_vectors)
+    check_beyond_inputs(*truth.shape, long_tail, user_genres, item_genres, item_age)
     truth = positive_truth(truth)
     n_relevant = count_relevant(users, truth)
     if (n_relevant == 0).any():
@@ -210,6 +226,13 @@ def evaluate_topk(
             per_user[f"arp@{k}"] = average_recommendation_popularity(recs, item_popularity, k)
         if item_vectors is not None:
             per_user[f"diversity@{k}"] = intra_list_diversity(recs, item_vectors, k)
+        if long_tail is not None:
+            per_user[f"tail_share@{k}"] = tail_share_at_k(recs, long_tail, k)
+        if user_genres is not None and item_genres is not None:
+            user_p = np.asarray(user_genres)[users]
+            per_user[f"genre_kl@{k}"] = genre_kl_at_k(recs, user_p, item_genres, k)
+        if item_age is not None:
+            per_user[f"mean_item_age@{k}"] = mean_item_age_at_k(recs, item_age, k)
         catalogue[f"coverage@{k}"] = catalogue_coverage(recs, n_items, k)
         catalogue[f"gini@{k}"] = gini_of_exposure(recs, n_items, k)
     return TopKEvaluation(users=users, per_user=per_user, catalogue=catalogue)
