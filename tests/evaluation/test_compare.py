@@ -496,3 +496,18 @@ def test_default_metrics_follow_the_protocol_next_item_or_top_n() -> None:
     assert next_item.defaults == ["hit_rate", "ndcg", "mrr"]
     assert compare.is_next_item({"split": {"kind": "leave-last-out"}})
     assert not compare.is_next_item({"split": {"kind": "item"}}) and not compare.is_next_item({})
+
+
+def test_verdicts_read_each_metric_family_with_its_direction() -> None:
+    from recsys_core.evaluation.compare.tables import _paired_row
+    from recsys_core.evaluation.intervals import PairedComparison
+
+    def verdict(metric: str, diff: float) -> str:
+        result = PairedComparison(metric, 0.5, 0.5 + diff, diff, diff, diff, 0.001, 100, True)
+        return _paired_row("b", "a", result, 0)[11]
+
+    assert verdict("ndcg@10", 0.1) == "better" and verdict("ndcg@10", -0.1) == "worse"
+    assert verdict("genre_kl@10", -0.1) == "better" and verdict("gini@10", 0.1) == "worse"
+    assert verdict("logloss", -0.1) == "better"
+    assert verdict("mean_item_age@10", -0.1) == "lower"
+    assert compare.family_label("genre_kl") == "genre_kl (lower is better)"

@@ -34,8 +34,13 @@ LINEAGE_WORDS = {"rerank": "rerank of", "cascade": "cascade over", "calibrated":
 POINTWISE_SPECS = {
     spec.name: spec for spec in headline_metrics(stage="ranking") if spec.name in POINTWISE_METRICS
 }
-#: Metrics where a lower value is the better one.
-LOWER_IS_BETTER = frozenset(name for name, s in POINTWISE_SPECS.items() if not s.higher_is_better)
+#: Metric families where a lower value is the better one: log loss, genre miscalibration (Steck's
+#: KL) and the Gini of exposure (a lower one spreads exposure more evenly).
+LOWER_IS_BETTER = frozenset(
+    {name for name, s in POINTWISE_SPECS.items() if not s.higher_is_better} | {"genre_kl", "gini"}
+)
+#: Families that describe a list rather than grade it: neither direction is better.
+NO_DIRECTION = frozenset({"mean_item_age", "arp"})
 
 
 class RunInfo(Protocol):
@@ -127,9 +132,8 @@ def metric_family(name: str) -> tuple[str, int | None]:
 def family_label(family: str) -> str:
     """How a metric family is offered: ``"ndcg"``, or ``"LogLoss (lower is better)"``."""
     spec = POINTWISE_SPECS.get(family)
-    if spec is None:
-        return family
-    return spec.label if spec.higher_is_better else f"{spec.label} (lower is better)"
+    label = family if spec is None else spec.label
+    return f"{label} (lower is better)" if family in LOWER_IS_BETTER else label
 
 
 def catalogue_metrics(metrics: Mapping[str, float]) -> dict[str, float]:

@@ -18,6 +18,7 @@ import pandas as pd
 from recsys_core.errors import DataError
 from recsys_core.evaluation.compare.names import (
     LOWER_IS_BETTER,
+    NO_DIRECTION,
     USER_COLUMN,
     PerUser,
     parse_metric,
@@ -142,8 +143,12 @@ def _paired_row(
     marker, verdict = SAME, "no difference"
     if result.significant:
         marker = HIGHER if result.diff > 0 else LOWER
-        higher_wins = result.metric not in LOWER_IS_BETTER
-        verdict = "better" if (result.diff > 0) == higher_wins else "worse"
+        family = result.metric.split("@")[0]
+        if family in NO_DIRECTION:
+            verdict = "higher" if result.diff > 0 else "lower"
+        else:
+            higher_wins = family not in LOWER_IS_BETTER
+            verdict = "better" if (result.diff > 0) == higher_wins else "worse"
     return (
         run_id,
         baseline,
