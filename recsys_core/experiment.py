@@ -85,16 +85,8 @@ def train_run(
         started = time.perf_counter()
         model.fit(split.train, valid=split.valid, callbacks=[record_epoch, *callbacks])
         train_seconds = time.perf_counter() - started
-        genres = genre_matrix(dataset.items)
-        evaluation = evaluate_model(
-            model,
-            split,
-            protocol,
-            ks=ks,
-            item_vectors=genres,
-            sampled_negatives=sampled_negatives,
-            seed=protocol.split.seed,
-            beyond=beyond_inputs(split.train, dataset.items, genres),
+        evaluation = evaluate_run_model(
+            model, dataset, split, protocol, ks=ks, sampled_negatives=sampled_negatives
         )
         record = runs.finish_run(
             run_id,
@@ -108,6 +100,34 @@ def train_run(
         runs.fail_run(run_id, path=path)
         raise
     return RunResult(record, evaluation, model, split, history)
+
+
+def evaluate_run_model(
+    model: Recommender,
+    dataset: Dataset,
+    split: SplitData,
+    protocol: Protocol,
+    *,
+    ks: Sequence[int],
+    sampled_negatives: int | None = None,
+) -> EvaluationResult:
+    """Evaluate a fitted model as every run is evaluated: the protocol's truth, the split's seed,
+    genres for diversity and the training window's beyond-accuracy inputs.
+
+    Trained runs and runs derived from them (calibrated, re-ranked) call this, so their numbers
+    are comparable.
+    """
+    genres = genre_matrix(dataset.items)
+    return evaluate_model(
+        model,
+        split,
+        protocol,
+        ks=ks,
+        item_vectors=genres,
+        sampled_negatives=sampled_negatives,
+        seed=protocol.split.seed,
+        beyond=beyond_inputs(split.train, dataset.items, genres),
+    )
 
 
 def test_user_recommendations(

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
+from recsys_core.calibration.base import METHODS
+
 #: Exit status of a command line that does not parse.
 EXIT_USAGE = 2
 
@@ -37,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_recommend(commands)
     _add_runs(commands)
     _add_models(commands)
+    _add_calibrate(commands)
     return parser
 
 
@@ -107,6 +110,13 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         metavar="FILE.csv",
         help="write every test user's top-k as user_id,item_id,rank,score (dataset ids)",
     )
+    train.add_argument(
+        "--save-predictions",
+        type=Path,
+        metavar="FILE.csv",
+        help="ranking models only: write every pointwise test row as user_id,item_id,label,score "
+        "(score = sigmoid of the model's logit, not corrected for negative downsampling)",
+    )
 
 
 def _add_evaluate(commands: argparse._SubParsersAction) -> None:
@@ -144,6 +154,34 @@ def _add_models(commands: argparse._SubParsersAction) -> None:
     ms_show = ms.add_parser("show", help="an architecture's options with help and bounds")
     ms_show.add_argument("name")
     _add_json_flag(ms_show)
+
+
+def _add_calibrate(commands: argparse._SubParsersAction) -> None:
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="calibrate a ranking run's probabilities and save them as a calibrated run",
+        description=(
+            "Fit a calibrator on the run's validation rows (after correcting for negative "
+            "downsampling when the model used it), report ECE, MCE, Brier score and log loss on "
+            "its test rows before and after, and save a run of kind calibrated whose parent is "
+            "the original."
+        ),
+    )
+    calibrate.add_argument("--run", required=True, help="a saved ranking run id (see `runs list`)")
+    calibrate.add_argument(
+        "--method",
+        required=True,
+        choices=METHODS,
+        help="platt: logistic regression on the logit; isotonic: monotone step fit; bayes: "
+        "Bayesian binning into quantiles (BBQ), with posterior intervals",
+    )
+    _add_json_flag(calibrate)
+    calibrate.add_argument(
+        "--save-predictions",
+        type=Path,
+        metavar="FILE.csv",
+        help="write every test row as user_id,item_id,label,score (score = calibrated probability)",
+    )
 
 
 def _add_json_flag(command: argparse.ArgumentParser) -> None:

@@ -16,8 +16,13 @@ from recsys_core.errors import ConfigError, DataError
 def train(args: argparse.Namespace) -> None:
     """Fit a model on the protocol's split, evaluate it and save the run; epochs go to stderr."""
     from recsys_core.experiment import test_user_recommendations, train_run
-    from recsys_core.models import EpochReport
+    from recsys_core.models import EpochReport, get_model_class
 
+    if args.save_predictions and get_model_class(args.model).stage != "ranking":
+        raise ConfigError(
+            f"--save-predictions writes the pointwise rows of a ranking model, and {args.model} "
+            "is a retrieval model; use --save-recommendations for its lists"
+        )
     overrides: dict[str, Any] = _parse_sets(args.set)
     if args.seed is not None:
         overrides["seed"] = args.seed
@@ -37,13 +42,19 @@ def train(args: argparse.Namespace) -> None:
         callbacks=[show_epoch],
         sampled_negatives=args.sampled,
     )
-    if args.save_recommendations:
+    if args.save_recommendations or args.save_predictions:
+        from recsys_core.calibration.rows import test_predictions
         from recsys_core.data import store
 
         dataset = store.load_dataset(args.dataset)
-        frame = test_user_recommendations(result.model, dataset, result.split, protocol, args.k)
-        frame.to_csv(args.save_recommendations, index=False)
-        note(f"wrote {len(frame):,} rows to {args.save_recommendations}")
+        if args.save_recommendations:
+            frame = test_user_recommendations(result.model, dataset, result.split, protocol, args.k)
+            frame.to_csv(args.save_recommendations, index=False)
+            note(f"wrote {len(frame):,} rows to {args.save_recommendations}")
+        if args.save_predictions:
+            frame = test_predictions(result.model, dataset, result.split, protocol)
+            frame.to_csv(args.save_predictions, index=False)
+            note(f"wrote {len(frame):,} rows to {args.save_predictions}")
     record = result.record
     payload = {
         "run_id": record.run_id,

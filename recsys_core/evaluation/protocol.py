@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recsys_core.data.dataset import TrainSplit
-from recsys_core.data.labels import split_labels
+from recsys_core.data.labels import LabelledRows, split_labels
 from recsys_core.data.protocols import Protocol
 from recsys_core.data.splits import SplitData
 from recsys_core.evaluation.beyond import BeyondInputs
@@ -168,23 +168,44 @@ def evaluate_pointwise_rows(
         n_negatives: negatives per positive when the test rows carry no usable label.
         seed: seed of the negative draw.
     """
-    own = split_labels(split.test)
-    if own is not None:
-        users, items, labels = own.user_idx, own.item_idx, own.label.astype(np.float64)
-        sampled, rows = None, own.source
-    else:
-        coo = truth.tocoo()
-        pair_users = coo.row.astype(np.int64)
-        negatives = sample_negatives(pair_users, _known(split), n_negatives, seed)
-        users = np.concatenate([pair_users, np.repeat(pair_users, n_negatives)])
-        items = np.concatenate([coo.col.astype(np.int64), negatives.reshape(-1)])
-        labels = np.concatenate([np.ones(len(pair_users)), np.zeros(negatives.size)])
-        sampled, rows = n_negatives, "test positives"
-    scores = model.score(users, items)
+    rows, sampled = pointwise_rows(split, split.test, truth, n_negatives, seed)
+    scores = model.score(rows.user_idx, rows.item_idx)
     # Ranking models score logits by contract (models.ranking_base): never guess from the values.
     return evaluate_pointwise(
-        users, labels, scores, probabilities=False, n_negatives=sampled, rows=rows
+        rows.user_idx,
+        rows.label.astype(np.float64),
+        scores,
+        probabilities=False,
+        n_negatives=sampled,
+        rows=rows.source,
     )
+
+
+def pointwise_rows(
+    split: SplitData, part: TrainSplit, truth: sp.csr_matrix, n_negatives: int, seed: int
+) -> tuple[LabelledRows, int | None]:
+    """The labelled rows of one part of a split (test for evaluation, validation to calibrate).
+
+    The part's own 0/1 rows when it has both classes (``data.labels.split_labels``); otherwise its
+    relevant pairs (``truth``) as positives with ``n_negatives`` items each that the user never
+    interacted with anywhere in the split, drawn with ``seed``.
+
+    Returns:
+        The rows, and the negatives drawn per positive (None when the rows carried labels).
+    """
+    own = split_labels(part)
+    if own is not None:
+        return own, None
+    coo = truth.tocoo()
+    users = coo.row.astype(np.int64)
+    negatives = sample_negatives(users, _known(split), n_negatives, seed)
+    rows = LabelledRows(
+        np.concatenate([users, np.repeat(users, n_negatives)]),
+        np.concatenate([coo.col.astype(np.int64), negatives.reshape(-1)]),
+        np.concatenate([np.ones(len(users)), np.zeros(negatives.size)]).astype(np.float32),
+        "test positives" if part is split.test else "relevant pairs",
+    )
+    return rows, n_negatives
 
 
 def evaluate_sampled_run(

@@ -9,6 +9,9 @@ saved beside the weights as JSON + safetensors (``save_extra``), never pickled.
 Training rows come from ``labelled_rows``: the split's own labels where it has them
 (``data.labels.split_labels``: rating >= the protocol's threshold, else logged impressions'
 clicks), otherwise every observed pair as a positive against uniformly drawn unseen items.
+A ranker that trains on a share of its negative rows (``negative_rate`` in its config) says so
+through ``downsampling_rate``; its logits stay those of the thinned training mix, and
+``calibration.downsampling`` corrects its probabilities.
 Shape legend: N rows, B users, C candidates, I items.
 """
 
@@ -86,6 +89,12 @@ class RankingModel(Recommender):
         rows = np.repeat(user_idx, self.n_items_)
         items = np.tile(np.arange(self.n_items_, dtype=np.int64), len(user_idx))
         return self.score_pairs(rows, items).reshape(len(user_idx), self.n_items_)
+
+    def downsampling_rate(self) -> float:
+        """Share of negative training rows the model kept (its config's ``negative_rate``; 1.0
+        when it has none): sigmoid(logit) overstates the positive rate by the odds factor 1/rate.
+        """
+        return float(getattr(self.config, "negative_rate", 1.0))
 
     def predict_proba(self, user_idx: IntArray, item_idx: IntArray) -> FloatArray:
         """(N,) probabilities: the sigmoid of the pairs' logits."""

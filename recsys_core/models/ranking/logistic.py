@@ -10,6 +10,7 @@ loss) that they must beat. Shape legend: B rows, D dense columns, M ids of a fie
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from recsys_core.calibration.downsampling import downsample_rows
 from recsys_core.data.dataset import TrainSplit
 from recsys_core.data.features import FeatureBatch, TorchFeatureBatch
 from recsys_core.data.labels import split_labels
@@ -52,6 +54,15 @@ class LogisticRankerConfig(TorchConfig):
     n_epochs: int = param(10, "Passes over the labelled training rows.", min=1, max=1000)
     lr: float = param(0.02, "Adam learning rate.", min=1e-6, max=10.0)
     l2: float = param(1e-5, "L2 penalty on the batch's looked-up weights.", min=0.0, max=10.0)
+    negative_rate: float = param(
+        1.0,
+        "Keep this share w of the negative training rows, drawn afresh each epoch (1: all; "
+        "0.25: 1:4 negative downsampling). Scores stay logits of the thinned mix; calibration "
+        "corrects their probabilities with q = p / (p + (1 - p) / w). Without labels in the "
+        "split it thins the n_negatives drawn per pair (about n_negatives x w are kept).",
+        min=0.001,
+        max=1.0,
+    )
     batch_size: int = param(2048, "Rows per optimizer step.", min=1, max=1_000_000)
     loss: str = param("bce", "Pointwise binary cross-entropy.", choices=("bce",))
 
@@ -106,7 +117,10 @@ class LogisticRanker(TorchRecommender, RankingModel):
     def prepare(self, train: TrainSplit, valid: TrainSplit | None) -> None:
         self.fit_features(train)
         self.labelled_ = split_labels(train)
-        self.base_logit_ = positive_rate(self.labelled_.label) if self.labelled_ else 0.0
+        # The bias starts at the base rate of the rows trained on: downsampling divides the
+        # odds by the rate (a shift of -log(rate); none at rate 1).
+        shift = -math.log(self.downsampling_rate())
+        self.base_logit_ = positive_rate(self.labelled_.label) + shift if self.labelled_ else 0.0
 
     def build_net(self) -> LogisticRegressionNet:
         encoder = self.encoder_
@@ -115,6 +129,7 @@ class LogisticRanker(TorchRecommender, RankingModel):
 
     def batches(self, train: TrainSplit, generator: torch.Generator) -> BatchFactory:
         cfg = self.config
+        rate = self.downsampling_rate()
         if self.labelled_ is not None:
             rows = self.labelled_
             fixed = (
@@ -124,7 +139,8 @@ class LogisticRanker(TorchRecommender, RankingModel):
             )
 
             def labelled() -> Iterator[tuple[torch.Tensor, ...]]:
-                return shuffled_batches(fixed, cfg.batch_size, generator)
+                kept = downsample_rows(fixed, fixed[2], rate, generator)
+                return shuffled_batches(kept, cfg.batch_size, generator)
 
             return labelled
         positives = self.seen_.tocoo()
@@ -138,6 +154,7 @@ class LogisticRanker(TorchRecommender, RankingModel):
         def implicit() -> Iterator[tuple[torch.Tensor, ...]]:
             negatives = uniform_negatives(neg_users, keys, self.n_items_, generator)
             rows = (torch.cat([pos_users, neg_users]), torch.cat([pos_items, negatives]), labels)
+            rows = downsample_rows(rows, labels, rate, generator)
             return shuffled_batches(rows, cfg.batch_size, generator)
 
         return implicit
