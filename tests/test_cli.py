@@ -136,3 +136,44 @@ def test_module_entry_point_prints_json_and_usage_errors(db: Path) -> None:
     )  # fmt: skip
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1 and "--dataset" in bad.stderr
+
+
+def _strict_json(text: str) -> dict:
+    def refuse(constant: str) -> None:
+        raise ValueError(f"non-standard JSON constant {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_rerank_prints_before_after_and_changes_as_strict_json(
+    db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _generate(capsys)
+    code, out, err = _run(
+        capsys, "train", "--dataset", "tiny", "--model", "itemknn",
+        "--split", "user:test=0.2,seed=1", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    run_id = json.loads(out)["run_id"]
+    recs = tmp_path / "reranked.csv"
+    code, out, err = _run(
+        capsys, "rerank", "--run", run_id, "--set", "fairness=0.8", "--set", "mmr=0.3",
+        "--candidates", "50", "--json", "--save-recommendations", str(recs),
+    )  # fmt: skip
+    assert code == 0, err
+    payload = _strict_json(out)
+    assert payload["run_id"] == run_id and payload["weights"] == {"mmr": 0.3, "fairness": 0.8}
+    keys = [f"{m}@10" for m in ("ndcg", "precision", "recall", "coverage", "ild")]
+    keys += [f"{m}@10" for m in ("tail_share", "genre_kl", "mean_item_age", "exposure_gini")]
+    assert list(payload["before"]) == keys and list(payload["after"]) == keys
+    assert payload["after"]["tail_share@10"] > payload["before"]["tail_share@10"]
+    assert 0.0 <= payload["changes"]["rbo"] < 1.0 and payload["changes"]["entered"] > 0
+    lists = pd.read_csv(recs)
+    assert list(lists.columns) == ["user_id", "item_id", "rank", "score"]
+    assert lists.groupby("user_id")["rank"].max().max() == 10
+
+    code, out, err = _run(capsys, "rerank", "--run", run_id, "--set", "mmr=2")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "MMRConfig.weight=2.0 is above its maximum 1.0" in err
+    code, _, err = _run(capsys, "rerank", "--run", run_id, "--set", "diversity=0.5")
+    assert code == 1 and "unknown re-ranker 'diversity'; choose one of: blocklist" in err

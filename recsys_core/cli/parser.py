@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_runs(commands)
     _add_models(commands)
     _add_calibrate(commands)
+    _add_rerank(commands)
     return parser
 
 
@@ -181,6 +182,39 @@ def _add_calibrate(commands: argparse._SubParsersAction) -> None:
         type=Path,
         metavar="FILE.csv",
         help="write every test row as user_id,item_id,label,score (score = calibrated probability)",
+    )
+
+
+def _add_rerank(commands: argparse._SubParsersAction) -> None:
+    rerank = commands.add_parser(
+        "rerank",
+        help="re-rank a saved run's test users and compare the lists before and after",
+        description=(
+            "Re-rank the run's top-N candidates of every evaluated test user (the run is never "
+            "retrained) with the chosen re-rankers, in the fixed order filters, score transforms, "
+            "list builders; print accuracy and beyond-accuracy metrics before and after and what "
+            "changed (rank-biased overlap, items that entered, mean displacement)."
+        ),
+    )
+    rerank.add_argument("--run", required=True, help="a saved run id (see `runs list`)")
+    rerank.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=WEIGHT",
+        help="a re-ranker's weight in [0, 1] (0: off), repeatable: dislikes, blocklist, "
+        "freshness, genre_calibration, mmr, genre_balance, fairness",
+    )
+    rerank.add_argument(
+        "--candidates", type=int, default=100, metavar="N", help="candidates per user (top-N)"
+    )
+    rerank.add_argument("--k", type=int, default=10, help="list length of the re-ranked lists")
+    _add_json_flag(rerank)
+    rerank.add_argument(
+        "--save-recommendations",
+        type=Path,
+        metavar="FILE.csv",
+        help="write the re-ranked lists as user_id,item_id,rank,score (dataset ids)",
     )
 
 

@@ -37,6 +37,7 @@ class RerankOutcome:
     Attributes:
         before: (B, K) the run's own top-k lists.
         after: (B, K) the re-ranked lists.
+        after_scores: (B, K) the re-ranked items' final relevance (-inf where padded).
         metrics_before: their evaluation.
         metrics_after: the re-ranked lists' evaluation (same users, same truth).
         paired: per-user metric -> after against before on the same users.
@@ -45,6 +46,7 @@ class RerankOutcome:
 
     before: IntArray
     after: IntArray
+    after_scores: np.ndarray
     metrics_before: TopKEvaluation
     metrics_after: TopKEvaluation
     paired: dict[str, PairedComparison]
@@ -127,7 +129,8 @@ class RerankSession:
             raise ConfigError(f"k must lie in [1, {self.depth}] (the candidates per user)")
         pipeline.prepare(self.context)
         before = self.candidates.item_idx[:, :k]
-        after = pipeline.apply(self.candidates, self.context, k).item_idx
+        reranked = pipeline.apply(self.candidates, self.context, k)
+        after = reranked.item_idx
         metrics_before, metrics_after = self.evaluate(before, k), self.evaluate(after, k)
         paired = {
             name: paired_compare(values, metrics_after.per_user[name], metric=name)
@@ -136,6 +139,7 @@ class RerankSession:
         return RerankOutcome(
             before=before,
             after=after,
+            after_scores=reranked.scores,
             metrics_before=metrics_before,
             metrics_after=metrics_after,
             paired=paired,
