@@ -1,7 +1,9 @@
-"""Recommendations: a run's top-k list for one user beside what that user did in training.
+"""Recommendations: a run's top-k list for one user beside what that user did in training, and
+the same list re-ranked by weighted re-rankers, with the test-set metrics of those weights.
 
 Each listed item says whether it was in the user's held-out test rows and whether it counted as
-relevant under the run's protocol, so the list reads as the metrics read it.
+relevant under the run's protocol, so the list reads as the metrics read it. The re-ranking
+weights live in the URL (``rerank=mmr=0.5,fairness=0.3``), so a link reopens the same view.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from recsys_core.errors import RecScopeError
+from recsys_core.rerank import views
 from recsys_core.ui import cache, state
 from recsys_core.ui.charts import recommendations as charts
 from recsys_core.ui.page import setup
@@ -81,17 +84,18 @@ def show_user() -> None:
             found.recommendations,
             hide_index=True,
             width="stretch",
+            column_order=("rank", "title", "score", "in_test", "relevant"),
             column_config={
-                "rank": st.column_config.NumberColumn("Rank", width="small"),
-                "item_id": st.column_config.TextColumn("Item"),
-                "title": st.column_config.TextColumn("Title", width="large"),
-                "genres": st.column_config.TextColumn("Genres"),
-                "score": st.column_config.NumberColumn("Score", format="%.4g"),
+                "rank": st.column_config.NumberColumn("Rank", width=48),
+                "title": st.column_config.TextColumn("Title", width=262),
+                "score": st.column_config.NumberColumn("Score", format="%.4g", width=60),
                 "in_test": st.column_config.CheckboxColumn(
-                    "In held-out test set", help="The user interacted with it in the test rows."
+                    "Test", width=44, help="In the user's held-out test rows."
                 ),
                 "relevant": st.column_config.CheckboxColumn(
-                    "Relevant", help=f"Counts as a hit: {context.protocol.relevance_label}."
+                    "Hit",
+                    width=40,
+                    help=f"Relevant, counts as a hit: {context.protocol.relevance_label}.",
                 ),
             },
         )
@@ -108,22 +112,202 @@ def show_user() -> None:
                 found.history,
                 hide_index=True,
                 width="stretch",
+                column_order=("title", "rating", "time"),
                 column_config={
-                    "item_id": st.column_config.TextColumn("Item"),
-                    "title": st.column_config.TextColumn("Title", width="large"),
-                    "genres": st.column_config.TextColumn("Genres"),
-                    "rating": st.column_config.NumberColumn("Rating", format="%.1f"),
+                    "title": st.column_config.TextColumn("Title", width=262),
+                    "rating": st.column_config.NumberColumn("Rating", format="%.1f", width=58),
                     "time": st.column_config.DatetimeColumn(
-                        "Time (UTC)", format="YYYY-MM-DD HH:mm"
+                        "Time (UTC)", format="YYYY-MM-DD HH:mm", width=134
                     ),
                 },
             )
+        st.caption("The genres of both lists are compared in the chart below.")
 
     if not found.genres.empty:
         st.altair_chart(
             charts.genre_profile_chart(found.genres, user_id=user_id, run_id=run_id),
             width="stretch",
         )
+    show_reranking(user_id, k)
+
+
+SLIDERS_PER_ROW = 4
+#: Columns shown of the two lists (``views.BEFORE_COLUMNS`` / ``AFTER_COLUMNS`` hold more); the
+#: pixel widths below keep each list inside half the main area at 1400 px without scrolling.
+BEFORE_SHOWN = ("rank", "title", "genres", "score", "test", "now")
+AFTER_SHOWN = ("rank", "move", "title", "genres", "score", "test")
+MARKS = views.TEST_MARKS
+#: Row height (px) of the two lists: above 4rem the grid wraps text, so a long title or genre
+#: list takes up to three lines instead of being cut.
+LIST_ROW_HEIGHT = 66
+#: Rows of a list shown without scrolling inside the grid (longer lists scroll).
+LIST_ROWS_SHOWN = 12
+
+
+def _forget_notice() -> None:
+    """A moved slider replaces the weights the URL carried: its notice no longer applies."""
+    st.session_state.pop(state.RECS_RERANK_NOTICE, None)
+
+
+def _weight_sliders() -> str:
+    """One slider per registered re-ranker, set from the URL's weights on first show; returns
+    the weights as canonical text and mirrors it to the URL."""
+    specs = views.slider_specs()
+    if any(state.weight_key(spec.name) not in st.session_state for spec in specs):
+        link = st.session_state.get(state.RECS_RERANK)
+        choice = views.parse_weights(link)
+        if choice.error:
+            st.session_state[state.RECS_RERANK_NOTICE] = (
+                f"The link's re-ranking weights `{link}` were not used, so every re-ranker is "
+                f"off: {choice.error}"
+            )
+        for spec in specs:
+            st.session_state.setdefault(state.weight_key(spec.name), choice.weights[spec.name])
+    if state.RECS_RERANK_NOTICE in st.session_state:
+        st.warning(st.session_state[state.RECS_RERANK_NOTICE], icon="⚠️")
+    for start in range(0, len(specs), SLIDERS_PER_ROW):
+        row = st.columns(SLIDERS_PER_ROW)
+        for column, spec in zip(row, specs[start : start + SLIDERS_PER_ROW], strict=False):
+            column.slider(
+                spec.label,
+                min_value=0.0,
+                max_value=1.0,
+                step=0.05,
+                key=state.weight_key(spec.name),
+                help=spec.help,
+                on_change=_forget_notice,
+            )
+    text = views.weights_text({s.name: st.session_state[state.weight_key(s.name)] for s in specs})
+    st.session_state[state.RECS_RERANK] = text
+    state.mirror_to_url(state.RECS_RERANK)
+    return text
+
+
+def _list_columns(relevance_label: str) -> dict[str, object]:
+    """Column config shared by the original and the re-ranked list."""
+    return {
+        "rank": st.column_config.NumberColumn("#", width=36),
+        "move": st.column_config.TextColumn(
+            "Move", width=48, help="Ranks moved up (▲) or down (▼) from the original; new: entered."
+        ),
+        "title": st.column_config.TextColumn("Title", width=160),
+        "genres": st.column_config.TextColumn("Genres", width=130),
+        "score": st.column_config.NumberColumn(
+            "Score", format="%.2f", width=48, help="The run's own score of the item."
+        ),
+        "test": st.column_config.TextColumn(
+            "Test",
+            width=36,
+            help=(
+                f"{MARKS['relevant']} a relevant test item ({relevance_label}); "
+                f"{MARKS['held out']} in the user's test rows but not relevant."
+            ),
+        ),
+        "now": st.column_config.TextColumn(
+            "Now", width=48, help="Rank in the re-ranked list, or left (re-ranked out)."
+        ),
+    }
+
+
+METRIC_COLUMNS = {
+    "metric": st.column_config.TextColumn("Metric", width="medium"),
+    "better": st.column_config.TextColumn("Better", help="Which direction is better, if any."),
+    "original": st.column_config.NumberColumn("Original", format="%.4f"),
+    "reranked": st.column_config.NumberColumn("Re-ranked", format="%.4f"),
+    "change": st.column_config.NumberColumn("Change", format="%+.4f"),
+    "ci_low": st.column_config.NumberColumn("95% CI low", format="%+.4f"),
+    "ci_high": st.column_config.NumberColumn("95% CI high", format="%+.4f"),
+    "significant": st.column_config.CheckboxColumn(
+        "Significant", help="Paired t-test over the same users, p < 0.05."
+    ),
+}
+
+
+@st.fragment
+def show_reranking(user_id: str, k: int) -> None:
+    """The weight sliders with the user's original and re-ranked lists and the test-set metrics
+    of those weights: moving a slider reruns only this part."""
+    st.header("Re-ranking", divider="gray")
+    try:
+        depth = cache.rerank_session(run_id).depth
+    except RecScopeError as exc:
+        st.error(f"Cannot re-rank run {run_id}: {exc}")
+        return
+    st.caption(
+        f"Re-rankers never retrain the run: they reorder its top-{depth} candidates for each "
+        "evaluated test user (seen items excluded), in a fixed order: filters, score boosts, "
+        "then list builders. 0 turns a re-ranker off; hover a label's ⓘ for what its weight does."
+    )
+    weights = _weight_sliders()
+    try:
+        lists = cache.rerank_user_lists(run_id, k, weights, user_id)
+        summary = cache.rerank_summary(run_id, k, weights)
+    except RecScopeError as exc:
+        st.error(f"Cannot re-rank run {run_id} with {weights or 'no re-ranker'}: {exc}")
+        return
+
+    columns = _list_columns(context.protocol.relevance_label)
+    height = 38 + LIST_ROW_HEIGHT * min(len(lists.before), LIST_ROWS_SHOWN)
+    before_col, after_col = st.columns(2, gap="small")
+    with before_col:
+        st.subheader(f"Original top {k} for {user_id}")
+        st.dataframe(
+            lists.before,
+            hide_index=True,
+            width="stretch",
+            column_order=BEFORE_SHOWN,
+            column_config=columns,
+            row_height=LIST_ROW_HEIGHT,
+            height=height,
+        )
+    with after_col:
+        st.subheader(f"Re-ranked top {k}")
+        st.dataframe(
+            lists.after,
+            hide_index=True,
+            width="stretch",
+            column_order=AFTER_SHOWN,
+            column_config=columns,
+            row_height=LIST_ROW_HEIGHT,
+            height=height,
+        )
+        st.caption(f"Weights: {weights or 'all off'}. {views.departures_text(lists)}")
+    st.caption(
+        f"Test: {MARKS['relevant']} relevant test item, {MARKS['held out']} held out but not "
+        "relevant. Scores are the run's own; Move and Now say how far each item moved."
+    )
+
+    st.subheader(f"Test-set metrics: these weights against the run ({summary.n_users:,} users)")
+    changes = summary.changes
+    cells = st.columns(4)
+    cells[0].metric(
+        "Rank agreement (RBO)",
+        f"{changes['rbo']:.3f}",
+        help="Rank-biased overlap of original and re-ranked lists (1: same ranking), mean.",
+    )
+    cells[1].metric("Items entered per list", f"{changes['entered']:.2f}")
+    cells[2].metric("Items left per list", f"{changes['left']:.2f}")
+    moved = changes["mean_displacement"]
+    cells[3].metric(
+        "Mean displacement",
+        "–" if moved != moved else f"{moved:.2f} ranks",
+        help="How far the items kept in a list moved, mean over lists.",
+    )
+    st.dataframe(
+        summary.metrics,
+        hide_index=True,
+        width="stretch",
+        column_order=tuple(METRIC_COLUMNS),
+        column_config=METRIC_COLUMNS,
+        placeholder="–",
+    )
+    st.caption(
+        f"Change = re-ranked - original at k = {k}, averaged over the same users, with a paired "
+        "bootstrap 95% interval. ILD: intra-list diversity (genre distance within a list); tail "
+        "share: long-tail items in the list; genre KL: miscalibration against the user's "
+        "training genres; coverage and Gini of exposure are one number for the whole catalogue, "
+        f"so they have no interval. Protocol: {context.protocol.description}."
+    )
 
 
 show_user()

@@ -123,6 +123,9 @@ class Reranker(ABC):
     phase: ClassVar[Phase]
     source: ClassVar[str]
     config_class: ClassVar[type[RerankerConfig]] = RerankerConfig
+    #: True when a weight alone does nothing and options must be set too (a block list), so a
+    #: weight slider on its own would mislead.
+    needs_options: ClassVar[bool] = False
 
     def __init__(self, config: RerankerConfig | None = None, **overrides: Any) -> None:
         base = config.to_dict() if config is not None else {}

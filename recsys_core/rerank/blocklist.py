@@ -51,6 +51,7 @@ class Blocklist(Reranker):
     name: ClassVar[str] = "blocklist"
     label: ClassVar[str] = "Block list"
     phase: ClassVar[Phase] = "filter"
+    needs_options: ClassVar[bool] = True
     source: ClassVar[str] = "Production practice: business-rule block lists"
     config_class: ClassVar[type[RerankerConfig]] = BlocklistConfig
 

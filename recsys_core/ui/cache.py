@@ -35,6 +35,8 @@ from recsys_core.registry.runs import (
     load_pointwise_per_user,
     load_run_details,
 )
+from recsys_core.rerank import RerankPipeline, views
+from recsys_core.rerank.session import RerankOutcome, RerankSession
 from recsys_core.retrieval import FaissIndex
 
 Stamp = tuple[str, int, int, int, int]
@@ -353,6 +355,54 @@ def user_inspection(run_id: str, user_id: str, k: int) -> inspection.UserInspect
     return _user_inspection(_db(), run_id, _run_fingerprint(run_id), user_id, k)
 
 
+# --- Recommendations page: re-ranking -------------------------------------------------------
+
+
+@st.cache_resource(max_entries=2, show_spinner="Gathering the run's top-100 candidates…")
+def _rerank_session(db: str, run_id: str, fingerprint: str) -> RerankSession:
+    return RerankSession.open(run_id)
+
+
+def rerank_session(run_id: str) -> RerankSession:
+    """A run's candidates (computed once and kept with the run), re-ranking context and truth,
+    shared read-only; keyed also by the dataset's fingerprint, like ``run_context``."""
+    return _rerank_session(_db(), run_id, _run_fingerprint(run_id))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _rerank_outcome(db: str, run_id: str, fingerprint: str, k: int, weights: str) -> RerankOutcome:
+    session = _rerank_session(db, run_id, fingerprint)
+    return session.rerank(RerankPipeline.from_text(weights), k)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _rerank_summary(
+    db: str, run_id: str, fingerprint: str, k: int, weights: str
+) -> views.OutcomeSummary:
+    return views.summarise_outcome(_rerank_outcome(db, run_id, fingerprint, k, weights), k)
+
+
+def rerank_summary(run_id: str, k: int, weights: str) -> views.OutcomeSummary:
+    """Test-set metrics of every evaluated user's top-k re-ranked with ``weights`` (the canonical
+    ``RerankPipeline.to_text``) against the run's own lists, and the list-change means."""
+    return _rerank_summary(_db(), run_id, _run_fingerprint(run_id), k, weights)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _rerank_user_lists(
+    db: str, run_id: str, fingerprint: str, k: int, weights: str, user_id: str
+) -> views.UserLists:
+    context = _run_context(db, run_id, fingerprint)
+    session = _rerank_session(db, run_id, fingerprint)
+    outcome = _rerank_outcome(db, run_id, fingerprint, k, weights)
+    return views.user_lists(context, session.candidates, outcome, context.user_idx(user_id))
+
+
+def rerank_user_lists(run_id: str, k: int, weights: str, user_id: str) -> views.UserLists:
+    """One user's original and re-ranked top-k under ``weights``, with moves and hit flags."""
+    return _rerank_user_lists(_db(), run_id, _run_fingerprint(run_id), k, weights, user_id)
+
+
 # --- Compare page ----------------------------------------------------------------------------
 
 
@@ -454,6 +504,10 @@ _RUN_SELECTION_CACHES = (
     _user_item_lists,
     _run_context,
     _user_inspection,
+    _rerank_session,
+    _rerank_outcome,
+    _rerank_summary,
+    _rerank_user_lists,
     _compare_records,
     _per_user_frame,
     _comparison,

@@ -38,6 +38,9 @@ EMB_NEIGHBORS = "emb.n_neighbors"  # UMAP settings, applied when the form is sub
 EMB_MIN_DIST = "emb.min_dist"
 # --- Recommendations page ---
 RECS_USER = "recs.user_id"
+RECS_RERANK = "recs.rerank"  # the re-ranking weights as text: "mmr=0.5,fairness=0.3"
+RECS_RERANK_NOTICE = "recs.rerank_notice"  # why the URL's weights were refused (until a move)
+RECS_WEIGHT = "recs.weight"  # prefix of the weight sliders: recs.weight.<re-ranker name>
 # --- Compare page ---
 COMPARE_RUNS = "compare.runs"
 COMPARE_BASELINE = "compare.baseline"
@@ -55,6 +58,7 @@ QUERY_PARAMS = {
     DATA_SPLIT: "split",
     TRAIN_MODEL: "model",
     RECS_USER: "user",
+    RECS_RERANK: "rerank",
     EMB_SIDE: "side",
     EMB_ITEM: "item",
     EMB_USER: "emb_user",
@@ -72,6 +76,11 @@ def init_state(default_dataset: str) -> None:
             is_list = key in LIST_KEYS
             st.session_state[key] = [v for v in value.split(",") if v] if is_list else value
     st.session_state.setdefault(DATASET, default_dataset)
+
+
+def weight_key(reranker: str) -> str:
+    """The session-state key of one re-ranker's weight slider on the Recommendations page."""
+    return f"{RECS_WEIGHT}.{reranker}"
 
 
 def mirror_to_url(key: str) -> None:

@@ -1,7 +1,9 @@
-"""The Recommendations page: a run's top-k for a user, flags checked against the stored split."""
+"""The Recommendations page: a run's top-k for a user, flags checked against the stored split, and
+the re-ranking view (weight sliders, the two lists, the metrics, the weights in the URL)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,10 @@ from recsys_core.data.protocols import Protocol, custom_protocol
 from recsys_core.data.splits import SplitSpec
 from recsys_core.data.synthetic import generate_synthetic
 from recsys_core.experiment import train_run
+from recsys_core.inspection import load_run_context
+from recsys_core.rerank import RerankPipeline
+from recsys_core.rerank.session import RerankSession
+from recsys_core.rerank.views import user_lists
 from recsys_core.ui import state
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -121,3 +127,80 @@ def test_list_length_follows_k(trained: Setup) -> None:
 def test_no_runs_shows_where_to_train(app_db: Path) -> None:
     at = _open()
     assert any("No runs" in info.value for info in at.info)
+
+
+def _table_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The one dataframe of the page that has ``column`` (``move``: the re-ranked list,
+    ``now``: the original list, ``better``: the metrics table)."""
+    found = [frame.value for frame in at.dataframe if column in frame.value.columns]
+    assert len(found) == 1, [list(frame.value.columns) for frame in at.dataframe]
+    return found[0]
+
+
+def _metric_row(at: AppTest, name: str) -> pd.Series:
+    return _table_with(at, "better").set_index("name").loc[name]
+
+
+def test_all_weights_off_keep_the_run_s_own_list(trained: Setup) -> None:
+    at = _open()
+    before, after = _table_with(at, "now"), _table_with(at, "move")
+    assert after["item_id"].tolist() == before["item_id"].tolist() == _list(at)["item_id"].tolist()
+    assert set(after["move"]) == {"="}
+    assert _metric_row(at, "ndcg@10")["change"] == pytest.approx(0.0)
+    assert "rerank" not in at.query_params
+    assert any("never retrain the run" in caption.value for caption in at.caption)
+    labels = {slider.label for slider in at.slider}
+    assert {"Diversity (MMR)", "Provider fairness (FA*IR)", "Freshness boost"} <= labels
+
+
+def test_moving_a_slider_reranks_the_list_and_moves_the_metrics(trained: Setup) -> None:
+    at = _open()
+    user = at.selectbox(key=state.RECS_USER).value
+    before = _table_with(at, "now")
+    started = time.perf_counter()
+    at.slider(key=state.weight_key("mmr")).set_value(0.6).run()
+    elapsed = time.perf_counter() - started
+    assert not at.exception, at.exception
+    after = _table_with(at, "move")
+    assert after["item_id"].tolist() != before["item_id"].tolist()
+    assert set(after["move"]) != {"="}
+    # The page shows what the library computes for the same run, weights and user.
+    session = RerankSession.open(trained.run_id, path=trained.db)
+    outcome = session.rerank(RerankPipeline.from_text("mmr=0.6"), 10)
+    context = load_run_context(trained.run_id, path=trained.db)
+    expected = user_lists(context, session.candidates, outcome, context.user_idx(user))
+    assert after["item_id"].tolist() == expected.after["item_id"].tolist()
+    assert after["move"].tolist() == expected.after["move"].tolist()
+    diversity = _metric_row(at, "diversity@10")
+    assert diversity["reranked"] > diversity["original"]
+    assert diversity["reranked"] == pytest.approx(outcome.metrics_after.means()["diversity@10"])
+    assert at.query_params["rerank"] == "mmr=0.6"
+    print(f"slider -> re-ranked view: {elapsed:.2f} s (AppTest, whole script)")
+
+
+def test_weights_in_the_url_reproduce_the_view(trained: Setup) -> None:
+    moved = _open()
+    moved.slider(key=state.weight_key("fairness")).set_value(0.5).run()
+    moved.slider(key=state.weight_key("mmr")).set_value(0.3).run()
+    link = moved.query_params["rerank"]
+    assert link == "mmr=0.3,fairness=0.5"
+    opened = _open({"rerank": link, "run": trained.run_id})
+    assert opened.slider(key=state.weight_key("mmr")).value == pytest.approx(0.3)
+    assert opened.slider(key=state.weight_key("fairness")).value == pytest.approx(0.5)
+    assert opened.slider(key=state.weight_key("freshness")).value == 0.0
+    pd.testing.assert_frame_equal(_table_with(opened, "move"), _table_with(moved, "move"))
+    pd.testing.assert_frame_equal(_table_with(opened, "better"), _table_with(moved, "better"))
+    assert not opened.warning
+
+
+def test_bad_weights_in_the_url_turn_everything_off_with_a_notice(trained: Setup) -> None:
+    at = _open({"rerank": "mmr=7"})
+    notices = [warning.value for warning in at.warning]
+    assert len(notices) == 1 and "mmr=7" in notices[0]
+    assert "above its maximum 1.0" in notices[0]
+    assert all(slider.value == 0.0 for slider in at.slider)
+    assert set(_table_with(at, "move")["move"]) == {"="}
+    assert "rerank" not in at.query_params
+    at.slider(key=state.weight_key("freshness")).set_value(0.5).run()
+    assert not at.warning
+    assert at.query_params["rerank"] == "freshness=0.5"

@@ -1,7 +1,8 @@
 """The main flow in one browser session against one server on a temporary database, as a person
 would click it: load ML-100K on Home, look at Data, train BPR-MF (watching its progress bar) and a
 popularity baseline on msr-100k, map the BPR item embeddings (one UMAP point per item), read one
-user's top 10, and compare the two runs.
+user's top 10, re-rank it with the MMR slider (the list and the test-set metrics follow), and
+compare the two runs.
 
 Assertions read what the browser rendered: metric widgets, the accessible table that Streamlit's
 data grid keeps inside its canvas (``table[role=grid]``), and the ARIA labels of the points Vega
@@ -199,6 +200,53 @@ def test_main_flow_from_loading_to_comparing(
     assert [row["Rank"] for row in rows] == [str(rank) for rank in range(1, 11)], rows
     screenshot("recommendations")
     done("recommendations")
+
+    # 5b. Re-rank that list: MMR's slider from 0 to 0.8 (16 steps of 0.05, each a run of the
+    # re-ranking fragment only); the re-ranked list, the metrics and the URL follow.
+    reranked_heading = page.get_by_role("heading", name="Re-ranked top 10", exact=True)
+    expect(reranked_heading).to_be_visible(timeout=PAGE_S)  # candidates computed on first show
+    expect(page.get_by_text("Weights: all off.")).to_be_visible(timeout=PAGE_S)
+    reranked = (
+        page.get_by_test_id("stColumn").filter(has=reranked_heading).get_by_test_id("stDataFrame")
+    )
+    reranked_rows = reranked.locator('table[role="grid"] tbody')
+    expect(reranked_rows.locator("tr")).to_have_count(10, timeout=PAGE_S)
+    unchanged = reranked.locator('table[role="grid"]').evaluate(GRID_ROWS_JS)
+    assert [row["Move"] for row in unchanged] == ["="] * 10, unchanged
+    assert [row["Title"] for row in unchanged] == titles, unchanged
+    metrics_grid = page.get_by_test_id("stDataFrame").filter(has_text="ILD (diversity)@10")
+    metrics_rows = metrics_grid.locator('table[role="grid"] tbody')
+    expect(metrics_rows).to_contain_text("nDCG@10", timeout=PAGE_S)
+    metrics_text, list_text = metrics_rows.inner_text(), reranked_rows.inner_text()
+    rbo = metric("Rank agreement (RBO)")
+    expect(rbo).to_contain_text("1.000")
+    slider = page.get_by_role("slider", name="Diversity (MMR)")
+    slider.focus()
+    moved_at = time.monotonic()
+    for _ in range(16):
+        slider.press("ArrowRight")
+    expect(page.get_by_text("Weights: mmr=0.8.", exact=False)).to_be_visible(timeout=PAGE_S)
+    expect(reranked_rows).not_to_have_text(list_text, timeout=PAGE_S)
+    expect(rbo).not_to_contain_text("1.000", timeout=PAGE_S)
+    expect(metrics_rows).not_to_have_text(metrics_text, timeout=PAGE_S)
+    rerank_s = time.monotonic() - moved_at
+    rows = reranked.locator('table[role="grid"]').evaluate(GRID_ROWS_JS)
+    assert [row["Title"] for row in rows] != titles, rows
+    assert {row["Move"] for row in rows} != {"="}, rows
+    ild = next(
+        row
+        for row in metrics_grid.locator('table[role="grid"]').evaluate(GRID_ROWS_JS)
+        if row["Metric"] == "ILD (diversity)@10"
+    )
+    assert ild["Re-ranked"] != ild["Original"], ild
+    assert "rerank=mmr%3D0.8" in page.url, page.url
+    stepped_at = time.monotonic()
+    slider.press("ArrowRight")  # one step: the time a person waits after a move
+    expect(page.get_by_text("Weights: mmr=0.85.", exact=False)).to_be_visible(timeout=PAGE_S)
+    step_s = time.monotonic() - stepped_at
+    print(f"re-ranking: 16 slider steps shown in {rerank_s:.2f} s, one step in {step_s:.2f} s")
+    screenshot("recommendations_reranked")
+    done("rerank")
 
     # 6. Compare the two runs: both in the metrics table.
     navigate("Compare", "Compare runs")

@@ -36,6 +36,10 @@ WHOLE = {
     "_compare_records",
     "_per_user_frame",
     "_comparison",
+    "_rerank_session",
+    "_rerank_outcome",
+    "_rerank_summary",
+    "_rerank_user_lists",
 }
 
 
