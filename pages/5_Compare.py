@@ -1,5 +1,6 @@
 """Compare runs: means with 95% bootstrap intervals, paired tests against a baseline, published
-reference rows, user segments, full-vs-sampled evaluation, and an offline HTML report of it all.
+reference rows, user segments, full-vs-sampled evaluation, an offline HTML report of it all, and
+re-ranking trade-off curves (nDCG against a beyond-accuracy metric as one re-ranker's weight rises).
 Ranking runs add AUC, GAUC and log loss (retrieval runs leave those cells empty).
 
 Only runs on the same split evaluate the same users, so a selection is shown one split at a time.
@@ -11,11 +12,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pandas as pd
 import streamlit as st
 
 from recsys_core.errors import RecScopeError
 from recsys_core.evaluation import compare
 from recsys_core.reports import ComparisonCharts, comparison_report
+from recsys_core.rerank import get_reranker_class
+from recsys_core.rerank.tradeoff import TRADEOFF_METRICS, sweepable_rerankers
 from recsys_core.ui import cache, state
 from recsys_core.ui.charts import compare as charts
 from recsys_core.ui.page import setup
@@ -26,6 +30,7 @@ NEGATIVE_CHOICES = (50, 100, 500, 1000)
 FLOAT = st.column_config.NumberColumn(format="%.4f")
 CI = {"ci_low": st.column_config.NumberColumn("95% CI low", format="%.4f")}
 CI["ci_high"] = st.column_config.NumberColumn("95% CI high", format="%.4f")
+#: Session keys of the trade-off section's choices.
 
 
 def keep_valid(key: str, options: list, default: list) -> None:
@@ -245,3 +250,41 @@ st.download_button(
     mime="text/html",
     help="Tables and interactive charts in one file that opens offline, for a review.",
 )
+
+st.subheader("Re-ranking trade-offs")
+reranker_col, metric_col = st.columns(2)
+reranker_col.selectbox(
+    "Re-ranker",
+    sweepable_rerankers(),
+    key=state.COMPARE_TRADEOFF_RERANKER,
+    format_func=lambda name: get_reranker_class(name).label,
+)
+metric_col.selectbox(
+    "Beyond-accuracy metric",
+    list(TRADEOFF_METRICS),
+    key=state.COMPARE_TRADEOFF_METRIC,
+    format_func=TRADEOFF_METRICS.get,
+)
+tradeoff_k = int(first.protocol.get("k", 10))
+reranker, tradeoff_metric = (
+    st.session_state[state.COMPARE_TRADEOFF_RERANKER],
+    st.session_state[state.COMPARE_TRADEOFF_METRIC],
+)
+try:
+    curves = pd.concat(
+        [cache.tradeoff(run_id, reranker, tradeoff_metric, tradeoff_k) for run_id in run_ids],
+        ignore_index=True,
+    )
+except RecScopeError as exc:
+    st.error(str(exc))
+else:
+    st.altair_chart(
+        charts.tradeoff_chart(
+            curves, f"{TRADEOFF_METRICS[tradeoff_metric]} @{tradeoff_k}", result.context
+        )
+    )
+    st.caption(
+        f"Re-rankers never retrain the runs: each point is one weight (0 = off, the run's own "
+        f"lists) of the re-ranker applied to the runs' top-100 candidates, with nDCG@{tradeoff_k} "
+        "and the metric measured on the same test users."
+    )

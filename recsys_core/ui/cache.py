@@ -37,6 +37,7 @@ from recsys_core.registry.runs import (
 )
 from recsys_core.rerank import RerankPipeline, views
 from recsys_core.rerank.session import RerankOutcome, RerankSession
+from recsys_core.rerank.tradeoff import tradeoff_curve
 from recsys_core.retrieval import FaissIndex
 
 Stamp = tuple[str, int, int, int, int]
@@ -494,6 +495,23 @@ def comparison(
     return _comparison(_db(), dataset_name, fingerprint(dataset_name), *key)
 
 
+@st.cache_data(max_entries=16, show_spinner="Sweeping the re-ranker's weight…")
+def _tradeoff(
+    db: str, run_id: str, fingerprint: str, reranker: str, metric: str, k: int
+) -> pd.DataFrame:
+    return tradeoff_curve(_rerank_session(db, run_id, fingerprint), reranker, metric, k)
+
+
+def tradeoff(run_id: str, reranker: str, metric: str, k: int) -> pd.DataFrame:
+    """``tradeoff_curve`` of one run: nDCG@k against ``metric``@k for each weight of
+    ``reranker`` on the run's top-100 candidates (the run is never retrained).
+
+    Raises:
+        ConfigError: unknown re-ranker or metric (the message lists the valid ones).
+    """
+    return _tradeoff(_db(), run_id, _run_fingerprint(run_id), reranker, metric, k)
+
+
 #: Accessors whose keys hold runs among other values (see ``delete_run``).
 _RUN_SELECTION_CACHES = (
     _runs_table,
@@ -511,4 +529,5 @@ _RUN_SELECTION_CACHES = (
     _compare_records,
     _per_user_frame,
     _comparison,
+    _tradeoff,
 )

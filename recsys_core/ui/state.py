@@ -50,6 +50,8 @@ COMPARE_KS = "compare.ks"
 COMPARE_SAMPLED = "compare.sampled"
 COMPARE_NEGATIVES = "compare.negatives"
 COMPARE_SEGMENT_METRIC = "compare.segment_metric"
+COMPARE_TRADEOFF_RERANKER = "compare.tradeoff_reranker"  # the re-ranker whose weight is swept
+COMPARE_TRADEOFF_METRIC = "compare.tradeoff_metric"  # the beyond-accuracy axis of that chart
 
 #: state key -> query parameter name. List-valued selections are stored comma-joined in the URL.
 QUERY_PARAMS = {

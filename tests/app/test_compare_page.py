@@ -7,12 +7,14 @@ per-user parquet files, p-values from scipy's paired t-test.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from scipy import stats
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
@@ -166,6 +168,37 @@ def test_export_button_serves_a_self_contained_html_report(
     assert pop in html and knn in html
     assert html.count("vegaEmbed('#chart-") == 3  # metric bars, paired differences, segments
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']?https?:", html)
+
+
+def _tradeoff_chart(at: AppTest) -> tuple[dict, list[dict]]:
+    """Spec and rows of the trade-off chart (the one whose title names the swept weight);
+    Streamlit ships chart data as Arrow datasets beside the spec."""
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        title = spec.get("title")
+        if isinstance(title, str) and "goes 0 → 1" in title:
+            rows = [
+                row
+                for dataset in chart.proto.datasets
+                for row in pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+            ]
+            return spec, rows
+    raise AssertionError("no trade-off chart on the page")
+
+
+def test_tradeoff_section_draws_one_curve_per_run(tiny: list[str]) -> None:
+    pop, knn = tiny[0], tiny[1]
+    at = _page(
+        [pop, knn],
+        **{"compare.tradeoff_reranker": "fairness", "compare.tradeoff_metric": "tail_share"},
+    )
+    assert not at.exception
+    assert "Re-ranking trade-offs" in [header.value for header in at.subheader]
+    spec, rows = _tradeoff_chart(at)
+    assert "long-tail share" in spec["title"] and "2 runs" in spec["title"]
+    assert {row["run"] for row in rows} == {pop, knn}
+    assert len(rows) == 2 * 6  # six weights per run
+    assert any("never retrain" in caption.value for caption in at.caption)
 
 
 @pytest.fixture(scope="module")

@@ -40,6 +40,7 @@ WHOLE = {
     "_rerank_outcome",
     "_rerank_summary",
     "_rerank_user_lists",
+    "_tradeoff",
 }
 
 

@@ -150,3 +150,35 @@ def test_metric_bars_leave_runs_without_a_value_empty_and_flag_log_loss() -> Non
     rows = next(iter(spec["datasets"].values()))
     empty = [r for r in rows if r["run"] == "pop"]
     assert [r["mean"] for r in empty] == [None, None]  # no bar, and never a 0
+
+
+def _tradeoff() -> pd.DataFrame:
+    weights = [0.0, 0.5, 1.0]
+    return pd.DataFrame(
+        {
+            "run": ["a"] * 3 + ["b"] * 3,
+            "reranker": ["fairness"] * 6,
+            "weight": weights * 2,
+            "ndcg": [0.30, 0.28, 0.20, 0.25, 0.24, 0.18],
+            "metric": ["tail_share"] * 6,
+            "value": [0.05, 0.20, 0.60, 0.10, 0.30, 0.70],
+        }
+    )
+
+
+def test_tradeoff_chart_draws_a_line_with_points_per_run_and_the_weight_in_the_tooltip() -> None:
+    spec = charts.tradeoff_chart(_tradeoff(), "long-tail share", CONTEXT).to_dict()
+    assert _marks(spec["layer"]) == ["line", "point"]
+    for layer in spec["layer"]:
+        encoding = layer["encoding"]
+        assert encoding["x"]["field"] == "value" and encoding["y"]["field"] == "ndcg"
+        assert encoding["x"]["title"] == "long-tail share"
+        assert encoding["color"]["field"] == "run"
+        assert {"weight", "run", "ndcg", "value"} <= _tooltips(layer)
+    assert spec["layer"][0]["encoding"]["order"]["field"] == "weight"
+    assert spec["layer"][0]["encoding"]["detail"]["field"] == "run"
+    values = next(iter(spec["datasets"].values()))
+    assert len(values) == 6
+    title = spec["title"]
+    assert "long-tail share" in title and "fairness" in title and "2 runs" in title
+    assert CONTEXT in title

@@ -1,5 +1,6 @@
 """Altair charts of the Compare page: metric bars with intervals, paired differences against the
-baseline, per-segment bars and the rank changes between full and sampled evaluation.
+baseline, per-segment bars, the rank changes between full and sampled evaluation and the
+re-ranking trade-off curves.
 
 Pure functions: the tables of ``recsys_core.evaluation.compare`` in, ``alt`` charts out. Each title
 says what is plotted and on which runs and protocol (``context``).
@@ -241,4 +242,44 @@ def rank_flip_chart(
             title=f"Rank of each run under full ranking vs sampled evaluation "
             f"(crossing lines = order flips) — {context}"
         )
+    )
+
+
+def tradeoff_chart(frame: pd.DataFrame, metric_label: str, context: str = "") -> alt.LayerChart:
+    """nDCG@k against a beyond-accuracy metric as one re-ranker's weight rises, one line per run.
+
+    Each point is one weight (in the tooltip); the line runs from weight 0 (the run's own lists)
+    to 1, so its slope is the nDCG paid per unit of the metric.
+
+    Args:
+        frame: ``tradeoff_curve`` rows of one or more runs (one re-ranker, one metric).
+        metric_label: how to name the metric on the x axis.
+        context: the data and k the runs are evaluated on, appended to the title (which names
+            the re-ranker and the runs from ``frame``).
+    """
+    runs = _order(frame["run"])
+    rerankers = ", ".join(_order(frame["reranker"]))
+    title = (
+        f"nDCG against {metric_label} as the weight of {rerankers} goes 0 → 1, "
+        f"on the top-100 candidates of {len(runs)} run{'s' if len(runs) != 1 else ''}"
+    )
+    tooltip = [
+        alt.Tooltip("run:N"),
+        alt.Tooltip("reranker:N", title="re-ranker"),
+        alt.Tooltip("weight:Q", format=".1f"),
+        alt.Tooltip("ndcg:Q", title="nDCG", format=".4f"),
+        alt.Tooltip("value:Q", title=metric_label, format=".4f"),
+    ]
+    encoding = {
+        "x": alt.X("value:Q", title=metric_label, scale=alt.Scale(zero=False)),
+        "y": alt.Y("ndcg:Q", title="nDCG", scale=alt.Scale(zero=False)),
+        "color": alt.Color("run:N", sort=runs, legend=alt.Legend(title="run", orient="bottom")),
+        "tooltip": tooltip,
+    }
+    lines = alt.Chart().mark_line().encode(detail="run:N", order="weight:Q", **encoding)
+    points = alt.Chart().mark_point(filled=True, size=60).encode(**encoding)
+    return alt.layer(lines, points, data=frame).properties(
+        width=480,
+        height=300,
+        title=f"{title} — {context}" if context else title,
     )
