@@ -202,8 +202,9 @@ def _add_rerank(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME=WEIGHT",
-        help="a re-ranker's weight in [0, 1] (0: off), repeatable: dislikes, blocklist, "
-        "freshness, genre_calibration, mmr, genre_balance, fairness",
+        help="a re-ranker's weight in [0, 1] (0: off), repeatable: blocklist, clickbait, "
+        "dislikes, blend, freshness, genre_calibration, mmr, genre_balance, fairness (blocklist "
+        "and blend need options, item ids or runs, that this command does not take yet)",
     )
     rerank.add_argument(
         "--candidates", type=int, default=100, metavar="N", help="candidates per user (top-N)"

@@ -41,5 +41,8 @@ def build_context(
         user_genres=beyond.user_genres,
         train_ratings=train.csr("rating") if train.rating is not None else None,
         item_ids=dataset.items["item_id"].astype(str).to_numpy(),
+        # The training window's impression rows (None without impressions): the clickbait
+        # filter learns from their clicks and planted relevance.
+        extras={"train_impressions": train.impressions},
     )
     return context, beyond
