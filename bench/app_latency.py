@@ -1,4 +1,4 @@
-"""Warm latency of the RecScope app in a real browser: each page, and a Recommendations list update.
+"""Warm latency of the RecScope app in a real browser: pages, list updates and re-ranking sliders.
 
 Usage: python bench/app_latency.py [--out bench/results/app_latency.json] [--repeats 20]
        [--load-repeats 5] [--bpr-epochs 20] [--profile-runs 5] [--port PORT]
@@ -22,6 +22,11 @@ Every page is opened once before measuring (warm caches; UMAP, torch and faiss i
   Without targets, ``list_update:<kind>:first_message`` is the time to the server's first message
   after the change and ``list_update:<kind>:rerun_done`` the time until the run the change caused
   (the whole script, or the fragment holding the picker) reports finished.
+* ``slider_update``: on Recommendations, the MMR re-ranking slider moved one step (an arrow key
+  on the focused slider) 32 times, 0 -> 0.8 and back: the time from the key to the end of the
+  re-ranking fragment's run, by which the re-ranked lists and the test-set metrics of the new
+  weights are drawn (target 250 ms). ``slider_update:first_message`` is the time to the server's
+  first message.
 
 Timings are taken in the page with ``performance.now()`` and polled every animation frame
 (``wait_for_function(polling="raf")``), so they carry about one frame (~16 ms) of granularity:
@@ -37,7 +42,7 @@ Timings are taken in the page with ``performance.now()`` and polled every animat
   fades out over 200 ms after a run, which would inflate every number.
 * List shown: the first frame at which the heading "Top 10 for <user>" names the new user and the
   list's data grid has repainted its canvas (its pixels differ from those before the change).
-  After that, untimed, the grid's accessible table must list exactly the expected item ids,
+  After that, untimed, the grid's accessible table must list exactly the expected item titles,
   computed before through ``recsys_core.inspection`` with the same saved model (that table is
   refreshed up to ~250 ms after the canvas, so it is not used for timing).
 

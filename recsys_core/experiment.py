@@ -130,6 +130,13 @@ def evaluate_run_model(
     )
 
 
+def reported_ks(metrics: Mapping[str, float], default: int) -> tuple[int, ...]:
+    """The list lengths of a run's ``name@k`` metrics (``default`` when it has none), so a run
+    derived from it (calibrated, re-ranked) reports the same ones."""
+    ks = {int(k) for _, at, k in (name.rpartition("@") for name in metrics) if at and k.isdigit()}
+    return tuple(sorted(ks)) or (default,)
+
+
 def test_user_recommendations(
     model: Recommender, dataset: Dataset, split: SplitData, protocol: Protocol, k: int
 ) -> pd.DataFrame:

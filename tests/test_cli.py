@@ -177,3 +177,38 @@ def test_rerank_prints_before_after_and_changes_as_strict_json(
     assert "MMRConfig.weight=2.0 is above its maximum 1.0" in err
     code, _, err = _run(capsys, "rerank", "--run", run_id, "--set", "diversity=0.5")
     assert code == 1 and "unknown re-ranker 'diversity'; choose one of: blend, blocklist" in err
+
+
+def test_rerank_save_stores_the_weights_as_a_rerank_run_of_the_parent(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from recsys_core.registry import get_run
+
+    _generate(capsys)
+    code, out, err = _run(
+        capsys, "train", "--dataset", "tiny", "--model", "itemknn",
+        "--split", "user:test=0.2,seed=1", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    parent = json.loads(out)["run_id"]
+    code, out, err = _run(
+        capsys, "rerank", "--run", parent, "--set", "fairness=0.8", "--candidates", "50",
+        "--save", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    payload = _strict_json(out)
+    saved = payload["saved_run_id"]
+    code, out, err = _run(capsys, "runs", "list", "--json")
+    assert code == 0, err
+    listed = {r["run_id"]: r for r in json.loads(out)["runs"]}
+    assert set(listed) == {parent, saved}
+    assert (listed[saved]["kind"], listed[saved]["parent_run_id"]) == ("rerank", parent)
+    metrics = get_run(saved, path=db).metrics
+    for name in ("ndcg@10", "tail_share@10", "recall@10"):
+        assert metrics[name] == pytest.approx(payload["after"][name])
+    assert metrics["tail_share@10"] > payload["before"]["tail_share@10"]
+
+    code, out, err = _run(capsys, "rerank", "--run", saved, "--set", "mmr=0.5", "--save")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "is a rerank run; only trained runs are saved re-ranked" in err
+    assert f"re-rank its parent {parent}" in err

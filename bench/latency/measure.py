@@ -8,6 +8,7 @@ from bench.browser import CHROMIUM, CHROMIUM_ARGS
 from bench.latency.prepare import Prepared
 from bench.latency.probe import (
     ARM_ENTER_JS,
+    ARM_SLIDER_JS,
     LIST_ITEMS_JS,
     LIST_SHOWN_JS,
     LOAD_READY_JS,
@@ -15,6 +16,7 @@ from bench.latency.probe import (
     NAV_START_JS,
     PROBE_JS,
     RERUN_DONE_JS,
+    SLIDER_DONE_JS,
 )
 from bench.latency.scenario import (
     DATASET,
@@ -23,6 +25,9 @@ from bench.latency.scenario import (
     PAGE_TARGET_MS,
     PAGES,
     RECOMMENDATIONS,
+    SLIDER_LABEL,
+    SLIDER_STEPS,
+    SLIDER_TARGET_MS,
     WARMUP_TIMEOUT_MS,
     K,
     Page,
@@ -81,11 +86,35 @@ def change_user(
     return float(shown.json_value()), float(rerun), float(first)
 
 
+def move_slider(tab: Any, key: str, timeout_ms: float) -> tuple[float, float]:
+    """Press an arrow key on the focused re-ranking slider; milliseconds until the fragment's run
+    finished (re-ranked lists and metrics redrawn) and until the server's first message."""
+    tab.evaluate(ARM_SLIDER_JS)
+    tab.keyboard.press(key)
+    done, first = tab.wait_for_function(
+        SLIDER_DONE_JS, polling="raf", timeout=timeout_ms
+    ).json_value()
+    return float(done), float(first)
+
+
+def measure_sliders(tab: Any, sweeps: int, results: dict[str, Measurement]) -> None:
+    """Move the MMR slider up and back ``sweeps`` times, one step at a time, timing each step."""
+    slider = tab.get_by_role("slider", name=SLIDER_LABEL)
+    slider.scroll_into_view_if_needed()
+    slider.focus()
+    for sweep in range(sweeps):
+        key = "ArrowRight" if sweep % 2 == 0 else "ArrowLeft"
+        for _ in range(SLIDER_STEPS):
+            done, first = move_slider(tab, key, MEASURE_TIMEOUT_MS)
+            results["slider_update"].samples_ms.append(done)
+            results["slider_update:first_message"].samples_ms.append(first)
+
+
 def measure_browser(
     url: str, prepared: Prepared, repeats: int, load_repeats: int
 ) -> dict[str, Measurement]:
-    """Every browser measurement (see bench/app_latency.py): ``nav:*``, ``load:*`` and
-    ``list_update:*``, in that order."""
+    """Every browser measurement (see bench/app_latency.py): ``nav:*``, ``load:*``,
+    ``list_update:*`` and ``slider_update*``, in that order."""
     from playwright.sync_api import sync_playwright
 
     results: dict[str, Measurement] = {}
@@ -95,6 +124,8 @@ def measure_browser(
         results[f"load:{page.label}"] = Measurement(f"load:{page.label}", PAGE_TARGET_MS)
     for kind in ("new_user", "revisit"):
         results[f"list_update:{kind}"] = Measurement(f"list_update:{kind}", LIST_TARGET_MS)
+    results["slider_update"] = Measurement("slider_update", SLIDER_TARGET_MS)
+    results["slider_update:first_message"] = Measurement("slider_update:first_message", None)
     for kind in ("new_user", "revisit"):  # where the time of a list update goes (no targets)
         for part in ("first_message", "rerun_done"):
             name = f"list_update:{kind}:{part}"
@@ -134,5 +165,6 @@ def measure_browser(
                 results[f"list_update:{kind}"].samples_ms.append(shown)
                 results[f"list_update:{kind}:rerun_done"].samples_ms.append(rerun)
                 results[f"list_update:{kind}:first_message"].samples_ms.append(first)
+        measure_sliders(tab, 2, results)  # 32 steps: 0 -> 0.8 and back
         browser.close()
     return results

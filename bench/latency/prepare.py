@@ -49,11 +49,11 @@ def prepare(db: Path, datasets_dir: Path, bpr_epochs: int, n_users: int) -> Prep
     candidates = context.evaluated_user_ids()
     lists: dict[str, list[str]] = {}
     previous = inspection.inspect_user(bpr.model, context, candidates[0], K)
-    shown = previous.recommendations["item_id"].astype(str).tolist()
+    shown = previous.recommendations["title"].astype(str).tolist()
     users: list[str] = []
     for user_id in candidates[1:]:  # the page opens on the first; consecutive lists must differ
         items = inspection.inspect_user(bpr.model, context, user_id, K).recommendations
-        listed = items["item_id"].astype(str).tolist()
+        listed = items["title"].astype(str).tolist()
         if listed != shown:
             users.append(user_id)
             lists[user_id] = listed

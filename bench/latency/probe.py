@@ -57,7 +57,7 @@ PROBE_JS = (
     const { heading, grid } = topList();
     if (!grid) return null;
     const heads = [...grid.querySelectorAll('thead th')].map((th) => th.textContent.trim());
-    const column = heads.indexOf('Item');
+    const column = heads.indexOf('Title');
     const items = [...grid.querySelectorAll('tbody tr')]
       .map((tr) => tr.querySelectorAll('td')[column]?.textContent.trim());
     return { heading, items };
@@ -108,6 +108,24 @@ LIST_ITEMS_JS = """([heading, items]) => {
 RERUN_DONE_JS = """() => {
   const probe = window.__latencyProbe, start = window.__changeStart;
   if (probe.runs <= window.__changeSince) return false;
+  const first = probe.times.find((t) => t >= start);
+  return [probe.lastFinished - start, first - start];
+}"""
+#: Before a re-ranking slider step: notes the runs so far and times the next arrow key.
+ARM_SLIDER_JS = """() => {
+  window.__changeSince = window.__latencyProbe.runs;
+  window.__changeStart = null;
+  document.addEventListener('keydown', (event) => {
+    if (event.key.startsWith('Arrow') && window.__changeStart === null) {
+      window.__changeStart = performance.now();
+    }
+  }, { capture: true, once: true });
+}"""
+#: ms from the arrow key to the end of the fragment's run (the re-ranked lists and the test-set
+#: metrics are drawn by then) and to the first message of the server, once a run has finished.
+SLIDER_DONE_JS = """() => {
+  const probe = window.__latencyProbe, start = window.__changeStart;
+  if (start === null || probe.runs <= window.__changeSince) return false;
   const first = probe.times.find((t) => t >= start);
   return [probe.lastFinished - start, first - start];
 }"""

@@ -9,6 +9,11 @@ PROTOCOL = "msr-100k"
 K = 10
 PAGE_TARGET_MS = 1000.0
 LIST_TARGET_MS = 250.0
+#: Target of a re-ranking slider step: the re-ranked lists and test-set metrics redrawn.
+SLIDER_TARGET_MS = 250.0
+#: The slider moved (its label) and the steps per sweep (0 -> 0.8 and back, 0.05 a step).
+SLIDER_LABEL = "Diversity (MMR)"
+SLIDER_STEPS = 16
 #: Time allowed for a first (cold) view: imports, UMAP's numba compile, the browser's cache.
 WARMUP_TIMEOUT_MS = 180_000
 MEASURE_TIMEOUT_MS = 60_000

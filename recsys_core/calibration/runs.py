@@ -37,7 +37,7 @@ from recsys_core.data.labels import LabelledRows
 from recsys_core.data.protocols import protocol_from_dict
 from recsys_core.errors import ConfigError, DataError
 from recsys_core.evaluation.protocol import EvaluationResult
-from recsys_core.experiment import evaluate_run_model, prepare_split
+from recsys_core.experiment import evaluate_run_model, prepare_split, reported_ks
 from recsys_core.models.ranking_base import RankingModel
 from recsys_core.registry import runs
 from recsys_core.types import FloatArray
@@ -188,7 +188,7 @@ def calibrate_run(run_id: str, method: str, *, path: Path | None = None) -> Cali
     )
     try:
         evaluation = evaluate_run_model(  # as the parent was evaluated
-            model, dataset, split, protocol, ks=_reported_ks(record.metrics, protocol.k)
+            model, dataset, split, protocol, ks=reported_ks(record.metrics, protocol.k)
         )
         result = CalibratedEvaluation(
             full=evaluation.full,
@@ -264,16 +264,6 @@ def _calibration_metrics(before: CalibrationMetrics, after: CalibrationMetrics) 
         "brier_before": before.brier,
         "logloss_before": before.logloss,
     }
-
-
-def _reported_ks(metrics: dict[str, float], default: int) -> tuple[int, ...]:
-    """The list lengths of a run's ``name@k`` metrics, so a derived run reports the same."""
-    ks: set[int] = set()
-    for name in metrics:
-        _, at, k = name.rpartition("@")
-        if at and k.isdigit():
-            ks.add(int(k))
-    return tuple(sorted(ks)) or (default,)
 
 
 def _report(

@@ -217,6 +217,12 @@ def _add_rerank(commands: argparse._SubParsersAction) -> None:
         metavar="FILE.csv",
         help="write the re-ranked lists as user_id,item_id,rank,score (dataset ids)",
     )
+    rerank.add_argument(
+        "--save",
+        action="store_true",
+        help="save these weights as a run of kind rerank whose parent is --run (evaluated like a "
+        "trained run; only trained runs are re-ranked)",
+    )
 
 
 def _add_json_flag(command: argparse.ArgumentParser) -> None:

@@ -23,9 +23,11 @@ REPORTED = {
 
 
 def rerank(args: argparse.Namespace) -> None:
-    """Re-rank every evaluated test user of a run; print metrics before/after and what changed."""
+    """Re-rank every evaluated test user of a run; print metrics before/after and what changed,
+    and with ``--save`` store the weights as a run of kind ``rerank`` whose parent is the run."""
     from recsys_core.experiment import topk_frame
     from recsys_core.rerank import RerankPipeline
+    from recsys_core.rerank.saved import save_rerank_run
     from recsys_core.rerank.session import RerankSession
     from recsys_core.types import TopK
 
@@ -61,6 +63,10 @@ def rerank(args: argparse.Namespace) -> None:
         f"RBO {changes['rbo']:.3f}, {changes['entered']:.2f} items entered per list, "
         f"mean displacement {changes['mean_displacement']:.2f} ranks"
     )
+    if args.save:
+        record = save_rerank_run(args.run, pipeline, k=args.k, depth=args.candidates)
+        payload["saved_run_id"] = record.run_id
+        text += f"\nsaved as run {record.run_id} (kind rerank, parent {args.run})"
     emit(args, payload, text)
 
 
