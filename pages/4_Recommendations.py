@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from recsys_core.errors import RecScopeError
+from recsys_core.registry.schema import TRAIN_KIND
 from recsys_core.rerank import views
 from recsys_core.ui import cache, state
 from recsys_core.ui.charts import recommendations as charts
@@ -307,6 +308,38 @@ def show_reranking(user_id: str, k: int) -> None:
         "share: long-tail items in the list; genre KL: miscalibration against the user's "
         "training genres; coverage and Gini of exposure are one number for the whole catalogue, "
         f"so they have no interval. Protocol: {context.protocol.description}."
+    )
+    _save_weights(weights, k)
+
+
+def _save_weights(weights: str, k: int) -> None:
+    """A button that saves the weights as a run of kind rerank (parent: this run), evaluated like
+    a trained run, so it can be compared with the run on the Compare page."""
+    record, _ = cache.saved_run(run_id)
+    if record.kind != TRAIN_KIND:
+        reason = f"Run {run_id} is a {record.kind} run: save weights of the trained run instead."
+    elif not weights:
+        reason = "Every weight is 0: move a slider to have weights worth saving."
+    else:
+        reason = f"Saves {weights} at k = {k} as a new run whose parent is {run_id}."
+    clicked = st.button(
+        "Save these weights as a run",
+        icon="💾",
+        disabled=record.kind != TRAIN_KIND or not weights,
+        help=reason,
+        key=state.RECS_SAVE_RERANK,
+    )
+    if not clicked:
+        return
+    try:
+        with st.spinner("Evaluating the re-ranked run…"):
+            saved = cache.save_rerank_run(run_id, weights, k)
+    except RecScopeError as exc:
+        st.error(f"Cannot save {weights} as a run: {exc}")
+        return
+    st.success(
+        f"Saved as run {saved.run_id} (kind rerank, parent {run_id}): it is listed with the "
+        "other runs; compare the two on the Compare page."
     )
 
 

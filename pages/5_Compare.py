@@ -21,6 +21,7 @@ from recsys_core.reports import ComparisonCharts, comparison_report
 from recsys_core.rerank import get_reranker_class
 from recsys_core.rerank.tradeoff import TRADEOFF_METRICS, sweepable_rerankers
 from recsys_core.ui import cache, state
+from recsys_core.ui.charts import calibration as calibration_charts
 from recsys_core.ui.charts import compare as charts
 from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_runs
@@ -232,11 +233,51 @@ if result.sampled is not None:
     )
     st.altair_chart(flip_lines)
 
-st.subheader("Calibration")
-st.caption(
-    "Calibration curves of pointwise rankers (predicted vs observed click rates) appear here once "
-    "calibrators exist."
-)
+if compare.any_ranking(records):
+    st.subheader("Calibration")
+    st.radio(
+        "Reliability bins",
+        list(calibration_charts.BINNINGS),
+        key=state.COMPARE_CALIBRATION_BINS,
+        horizontal=True,
+        format_func=calibration_charts.BINNINGS.get,
+    )
+    try:
+        calibration = cache.calibration_comparison(
+            run_ids, str(st.session_state[state.COMPARE_CALIBRATION_BINS])
+        )
+    except RecScopeError as exc:
+        st.error(str(exc))
+    else:
+        for note in calibration.notes:
+            st.caption(f"Skipped: {note}.")
+        calibration_context = (
+            f"{dataset_name}, split {split_name}, "
+            f"{int(calibration.summary['n_rows'].max())} test rows of the pointwise evaluation"
+        )
+        st.altair_chart(
+            calibration_charts.reliability_chart(
+                calibration.curves, calibration.summary, calibration.strategy, calibration_context
+            )
+        )
+        st.dataframe(
+            calibration.summary,
+            hide_index=True,
+            width="stretch",
+            column_config={name: FLOAT for name in ("ece", "mce", "brier", "logloss")},
+        )
+        st.caption(
+            "Each run's test rows (those its AUC and log loss were computed on) at each stage: "
+            "raw = the ranker's sigmoid, then the downsampling correction when it trained on "
+            "fewer negatives, then the calibrator (fitted on validation rows only). ECE and MCE "
+            "over 15 equal-width bins (Guo et al., ICML 2017); calibrated runs show the numbers "
+            "stored with them. Lower is better for all four."
+        )
+        st.altair_chart(
+            calibration_charts.segment_ece_chart(
+                calibration.segments, calibration.summary, calibration_context
+            )
+        )
 
 st.subheader("Export")
 st.download_button(

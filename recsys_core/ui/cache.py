@@ -20,6 +20,8 @@ from recsys_core.analysis.embedding_points import (
     user_item_tables,
 )
 from recsys_core.analysis.projection import ProjectionParams, embedding_sides, run_projection
+from recsys_core.calibration import compare as calibration_compare
+from recsys_core.calibration.runs import CALIBRATED_KIND, load_calibrated_model
 from recsys_core.data import stats, store
 from recsys_core.data.dataset import Dataset
 from recsys_core.data.defaults import DEFAULT_DATASET, ensure_default_dataset
@@ -36,6 +38,7 @@ from recsys_core.registry.runs import (
     load_run_details,
 )
 from recsys_core.rerank import RerankPipeline, views
+from recsys_core.rerank import saved as saved_rerank
 from recsys_core.rerank.session import RerankOutcome, RerankSession
 from recsys_core.rerank.tradeoff import tradeoff_curve
 from recsys_core.retrieval import FaissIndex
@@ -404,6 +407,22 @@ def rerank_user_lists(run_id: str, k: int, weights: str, user_id: str) -> views.
     return _rerank_user_lists(_db(), run_id, _run_fingerprint(run_id), k, weights, user_id)
 
 
+def save_rerank_run(run_id: str, weights: str, k: int) -> RunRecord:
+    """Save ``weights`` at list length ``k`` as a run of kind ``rerank`` whose parent is
+    ``run_id`` (``rerank.saved.save_rerank_run``, at the session's candidate depth), then clear
+    the runs-table cache so every picker and table lists the new run.
+
+    Raises:
+        ConfigError: the run is not a trained run, or the weights or k are refused.
+        DataError: the run is missing or incomplete.
+    """
+    depth = rerank_session(run_id).depth
+    pipeline = RerankPipeline.from_text(weights)
+    record = saved_rerank.save_rerank_run(run_id, pipeline, k=k, depth=depth)
+    _runs_table.clear()
+    return record
+
+
 # --- Compare page ----------------------------------------------------------------------------
 
 
@@ -512,6 +531,44 @@ def tradeoff(run_id: str, reranker: str, metric: str, k: int) -> pd.DataFrame:
     return _tradeoff(_db(), run_id, _run_fingerprint(run_id), reranker, metric, k)
 
 
+# --- Compare page: calibration ---------------------------------------------------------------
+
+
+@st.cache_data(max_entries=16, show_spinner="Scoring the test rows for calibration…")
+def _calibration_rows(db: str, run_id: str, fingerprint: str) -> calibration_compare.StageRows:
+    record = get_run(run_id)
+    context = _run_context(db, run_id, fingerprint)
+    if record.kind == CALIBRATED_KIND:
+        model = load_calibrated_model(run_id)
+    else:
+        model = _run_model(db, run_id)
+    return calibration_compare.stage_rows(record, model, context.split, context.protocol)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _calibration_comparison(
+    db: str, run_ids: tuple[str, ...], fingerprints: tuple[str, ...], strategy: str
+) -> calibration_compare.CalibrationComparison:
+    records = [get_run(run_id) for run_id in run_ids]
+    rows = {
+        record.run_id: _calibration_rows(db, record.run_id, fingerprint)
+        for record, fingerprint in zip(records, fingerprints, strict=True)
+        if calibration_compare.is_calibratable(record)
+    }
+    return calibration_compare.compare_calibration(records, rows, strategy)  # type: ignore[arg-type]
+
+
+def calibration_comparison(
+    run_ids: list[str], strategy: str = "uniform"
+) -> calibration_compare.CalibrationComparison:
+    """``compare_calibration`` of the runs: reliability curves (``uniform`` or ``quantile``
+    bins), ECE, MCE, Brier and log loss per (run, stage), and ECE per activity segment. Each
+    ranking run's test rows are scored once and kept; retrieval runs are skipped with a note.
+    Keyed also by the datasets' fingerprints, so a re-imported dataset is rescored."""
+    fingerprints = tuple(_run_fingerprint(run_id) for run_id in run_ids)
+    return _calibration_comparison(_db(), tuple(run_ids), fingerprints, strategy)
+
+
 #: Accessors whose keys hold runs among other values (see ``delete_run``).
 _RUN_SELECTION_CACHES = (
     _runs_table,
@@ -530,4 +587,6 @@ _RUN_SELECTION_CACHES = (
     _per_user_frame,
     _comparison,
     _tradeoff,
+    _calibration_rows,
+    _calibration_comparison,
 )

@@ -41,6 +41,7 @@ RECS_USER = "recs.user_id"
 RECS_RERANK = "recs.rerank"  # the re-ranking weights as text: "mmr=0.5,fairness=0.3"
 RECS_RERANK_NOTICE = "recs.rerank_notice"  # why the URL's weights were refused (until a move)
 RECS_WEIGHT = "recs.weight"  # prefix of the weight sliders: recs.weight.<re-ranker name>
+RECS_SAVE_RERANK = "recs.save_rerank"  # the button that saves the weights as a rerank run
 # --- Compare page ---
 COMPARE_RUNS = "compare.runs"
 COMPARE_BASELINE = "compare.baseline"
@@ -52,6 +53,7 @@ COMPARE_NEGATIVES = "compare.negatives"
 COMPARE_SEGMENT_METRIC = "compare.segment_metric"
 COMPARE_TRADEOFF_RERANKER = "compare.tradeoff_reranker"  # the re-ranker whose weight is swept
 COMPARE_TRADEOFF_METRIC = "compare.tradeoff_metric"  # the beyond-accuracy axis of that chart
+COMPARE_CALIBRATION_BINS = "compare.calibration_bins"  # reliability binning: uniform | quantile
 
 #: state key -> query parameter name. List-valued selections are stored comma-joined in the URL.
 QUERY_PARAMS = {

@@ -20,6 +20,7 @@ from scipy import stats
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from recsys_core.calibration.runs import calibrate_run
 from recsys_core.data import store
 from recsys_core.data.protocols import custom_protocol, get_protocol
 from recsys_core.data.splits import SplitSpec
@@ -334,3 +335,78 @@ def test_a_dataset_without_runs_points_to_the_train_page(
     links = {(link.proto.label, link.proto.page) for link in at.main.get("page_link")}
     assert ("Train a model", "Train") in links
     assert not at.dataframe
+
+
+@pytest.fixture(scope="module")
+def calibrated_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """'calib' with a downsampled logistic run, its platt child and a popularity run, on a split
+    with validation rows (calibrators are fitted on them)."""
+    path = tmp_path_factory.mktemp("compare-calibrated") / "app.duckdb"
+    store.write_dataset(generate_synthetic(name="calib", **SIZES), path=path)
+    protocol = custom_protocol(SplitSpec(kind="random", test=0.1, valid=0.1, seed=7))
+    overrides = {"n_epochs": 2, "negative_rate": 0.5}
+    ranker = train_run("calib", "logistic", protocol, overrides=overrides, path=path).record
+    child = calibrate_run(ranker.run_id, "platt", path=path).record
+    popularity = train_run("calib", "popularity", protocol, path=path).record
+    return path, {"ranker": ranker.run_id, "platt": child.run_id, "popularity": popularity.run_id}
+
+
+def _chart_rows(at: AppTest, title_part: str) -> tuple[dict, list[dict]]:
+    """Spec and rows of the first chart whose (possibly nested) title holds ``title_part``."""
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        titles = [spec.get("title")] + [part.get("title") for part in spec.get("vconcat", [])]
+        if any(isinstance(t, str) and title_part in t for t in titles):
+            rows = [
+                row
+                for dataset in chart.proto.datasets
+                for row in pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+            ]
+            return spec, rows
+    raise AssertionError(f"no chart titled with {title_part!r} on the page")
+
+
+def test_calibration_section_draws_reliability_curves_and_the_ece_table(
+    calibrated_db: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, runs = calibrated_db
+    monkeypatch.setenv("RECSCOPE_DB", str(path))
+    at = _page([runs["ranker"], runs["platt"], runs["popularity"]])
+    assert not at.exception
+    assert "Calibration" in [header.value for header in at.subheader]
+    table = _frame(at, {"run", "stage", "ece", "mce", "brier", "logloss"})
+    stages = table.groupby("run", sort=False)["stage"].apply(list).to_dict()
+    assert stages == {
+        runs["ranker"]: ["raw"],
+        runs["platt"]: ["raw", "downsampling correction", "platt"],
+    }
+    stored = get_run(runs["platt"]).metrics
+    by_stage = table.set_index(["run", "stage"])
+    assert by_stage.loc[(runs["platt"], "platt"), "ece"] == pytest.approx(stored["ece"])
+    assert by_stage.loc[(runs["platt"], "platt"), "brier"] == pytest.approx(stored["brier"])
+    assert by_stage.loc[(runs["platt"], "downsampling correction"), "ece"] == pytest.approx(
+        stored["ece_before"]
+    )
+    raw = by_stage.loc[[(runs["ranker"], "raw"), (runs["platt"], "raw")], "ece"]
+    assert raw.iloc[0] == pytest.approx(raw.iloc[1])  # the child's raw stage is its parent's
+    spec, rows = _chart_rows(at, "Reliability of 4 run · stage pairs")
+    assert "15 equal-width bins" in spec["vconcat"][0]["title"]
+    rows = [row for row in rows if "series" in row]  # the diagonal's two points carry none
+    assert {row["run"] for row in rows} == {runs["ranker"], runs["platt"]}
+    platt = [row for row in rows if row["stage"] == "platt"]
+    assert sum(row["count"] for row in platt) == by_stage.loc[(runs["platt"], "platt"), "n_rows"]
+    assert all(f"ECE {stored['ece']:.4f}" in row["series"] for row in platt)
+    _, segments = _chart_rows(at, "ECE per user-activity segment")
+    assert {(row["run"], row["stage"]) for row in segments} == set(by_stage.index)
+    assert any(runs["popularity"] in c.value and "retrieval run" in c.value for c in at.caption)
+
+    at.radio(key=state.COMPARE_CALIBRATION_BINS).set_value("quantile").run()
+    assert not at.exception
+    spec, _ = _chart_rows(at, "Reliability of 4 run · stage pairs")
+    assert "15 quantile bins" in spec["vconcat"][0]["title"]
+
+
+def test_no_calibration_section_without_ranking_runs(tiny: list[str]) -> None:
+    at = _page([tiny[0], tiny[1]])
+    assert not at.exception
+    assert "Calibration" not in [header.value for header in at.subheader]

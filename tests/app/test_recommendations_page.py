@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button
 
 from recsys_core.data import store
 from recsys_core.data.protocols import Protocol, custom_protocol
@@ -17,6 +18,7 @@ from recsys_core.data.splits import SplitSpec
 from recsys_core.data.synthetic import generate_synthetic
 from recsys_core.experiment import train_run
 from recsys_core.inspection import load_run_context
+from recsys_core.registry import get_run, list_runs
 from recsys_core.rerank import RerankPipeline
 from recsys_core.rerank.session import RerankSession
 from recsys_core.rerank.views import user_lists
@@ -204,3 +206,38 @@ def test_bad_weights_in_the_url_turn_everything_off_with_a_notice(trained: Setup
     at.slider(key=state.weight_key("freshness")).set_value(0.5).run()
     assert not at.warning
     assert at.query_params["rerank"] == "freshness=0.5"
+
+
+SAVE_LABEL = "Save these weights as a run"
+
+
+def _save_button(at: AppTest) -> Button:
+    (button,) = [b for b in at.button if b.label == SAVE_LABEL]
+    return button
+
+
+def test_saving_the_weights_adds_a_rerank_run_of_this_run(trained: Setup) -> None:
+    at = _open()
+    assert _save_button(at).disabled  # every weight 0: nothing to save
+    at.slider(key=state.weight_key("fairness")).set_value(0.7).run()
+    assert not _save_button(at).disabled
+    _save_button(at).click().run()
+    assert not at.exception, at.exception
+    (saved,) = list_runs(DATASET, kind="rerank", path=trained.db)
+    assert saved.parent_run_id == trained.run_id
+    assert saved.config["model"]["weights"] == "fairness=0.7"
+    (message,) = [s.value for s in at.success]
+    assert saved.run_id in message and trained.run_id in message
+    # Its test-set metrics are the ones the page showed for these weights.
+    shown = _metric_row(at, "tail_share@10")["reranked"]
+    assert get_run(saved.run_id, path=trained.db).metrics["tail_share@10"] == pytest.approx(shown)
+    # The runs table (Home page) lists it with its lineage.
+    home = AppTest.from_file(APP, default_timeout=120)
+    home.run()
+    assert not home.exception, home.exception
+    runs_frame = next(df.value for df in home.dataframe if "lineage" in df.value.columns)
+    row = runs_frame.set_index("run").loc[saved.run_id]
+    assert row["lineage"] == f"rerank of {trained.run_id}"
+    # A rerank run offers no save of its own: its weights come from the trained run.
+    opened = _open({"run": saved.run_id, "rerank": "mmr=0.5"})
+    assert _save_button(opened).disabled

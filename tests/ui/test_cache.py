@@ -41,6 +41,8 @@ WHOLE = {
     "_rerank_summary",
     "_rerank_user_lists",
     "_tradeoff",
+    "_calibration_rows",
+    "_calibration_comparison",
 }
 
 
