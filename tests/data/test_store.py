@@ -497,3 +497,14 @@ def test_check_writable_refuses_a_stored_name_unless_replacing(seeded_db: Path) 
         store.check_writable("existing", path=seeded_db)
     store.check_writable("existing", replace=True, path=seeded_db)
     store.check_writable("fresh", path=seeded_db)
+
+
+def test_only_declared_tables_and_plain_identifiers_reach_sql_text() -> None:
+    from recsys_core.data.store.database import Table, table_identifier
+
+    assert table_identifier("datasets") == '"datasets"'
+    for bad in ("users; DROP TABLE runs", "../../etc/passwd", "not_declared"):
+        with pytest.raises(ConfigError, match="not a declared table"):
+            table_identifier(bad)
+    with pytest.raises(ConfigError, match="not a plain lower-case identifier"):
+        Table('runs"; --', "x INTEGER")

@@ -19,6 +19,7 @@ for writing: each opens its own transaction.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -63,8 +64,22 @@ class Table:
     owned_by_dataset: bool = False
     migrations: Mapping[int, Migration] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not _IDENTIFIER.fullmatch(self.name):
+            raise ConfigError(f"table name {self.name!r} is not a plain lower-case identifier")
+
 
 _DECLARED: dict[str, Table] = {}
+#: What a table name may be: it is spliced into SQL, so only plain identifiers pass.
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def table_identifier(name: str) -> str:
+    """A declared table's name, double-quoted for SQL; anything not on the allow-list (the
+    declared tables and the version table) raises, so no value ever reaches SQL text."""
+    if name != VERSION_TABLE and name not in _DECLARED:
+        raise ConfigError(f"{name!r} is not a declared table of the RecScope database")
+    return f'"{name}"'
 
 
 def declare_table(table: Table) -> Table:
@@ -231,12 +246,16 @@ def insert_arrow(
     """
     if data.num_rows == 0:
         return
+    for column in ("dataset", *(c for c, _ in extra), *columns):
+        if not _IDENTIFIER.fullmatch(column):
+            raise ConfigError(f"column name {column!r} is not a plain lower-case identifier")
     names = ", ".join(("dataset", *(c for c, _ in extra), *columns))
     placeholders = ", ".join("?" for _ in range(1 + len(extra)))
     con.register(_STAGED, data)
     try:
         con.execute(
-            f"INSERT INTO {table} ({names}) SELECT {placeholders}, {', '.join(columns)} "
+            f"INSERT INTO {table_identifier(table)} ({names}) "
+            f"SELECT {placeholders}, {', '.join(columns)} "
             f"FROM {_STAGED}",
             [dataset, *(value for _, value in extra)],
         )
@@ -267,11 +286,12 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection, db_path: Path, *, create: boo
     con.begin()
     try:
         for table in plan.create:
-            con.execute(f"CREATE TABLE {table.name} ({table.columns})")
+            con.execute(f"CREATE TABLE {table_identifier(table.name)} ({table.columns})")
         if plan.upgrade_from is not None:
             _upgrade(con, plan.upgrade_from, {t.name for t in plan.create})
-        con.execute(f"DELETE FROM {VERSION_TABLE}")
-        con.execute(f"INSERT INTO {VERSION_TABLE} VALUES (?)", [SCHEMA_VERSION])
+        version_table = table_identifier(VERSION_TABLE)
+        con.execute(f"DELETE FROM {version_table}")
+        con.execute(f"INSERT INTO {version_table} VALUES (?)", [SCHEMA_VERSION])
     except BaseException:
         con.rollback()
         raise

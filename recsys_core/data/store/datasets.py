@@ -27,6 +27,7 @@ from recsys_core.data.store.database import (
     declared_tables,
     fetch_one,
     insert_arrow,
+    table_identifier,
 )
 from recsys_core.errors import DataError
 
@@ -237,7 +238,7 @@ def _delete_rows(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Delete the dataset's row and its rows in every table declared as owned by a dataset."""
     for table in declared_tables():
         if table.owned_by_dataset:
-            con.execute(f"DELETE FROM {table.name} WHERE dataset = ?", [name])
+            con.execute(f"DELETE FROM {table_identifier(table.name)} WHERE dataset = ?", [name])
     con.execute("DELETE FROM datasets WHERE name = ?", [name])
 
 
@@ -322,7 +323,9 @@ def _normalise_side(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFra
 def _read_table(con: duckdb.DuckDBPyConnection, table: str, name: str) -> pd.DataFrame:
     columns = ", ".join(_COLUMNS[table])
     return con.execute(
-        f"SELECT {columns} FROM {table} WHERE dataset = ? ORDER BY {_ORDER_BY[table]}", [name]
+        f"SELECT {columns} FROM {table_identifier(table)} WHERE dataset = ? "
+        f"ORDER BY {_ORDER_BY[table]}",
+        [name],
     ).df()
 
 
