@@ -82,7 +82,7 @@ def _counting(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list
 def test_architecture_table_is_computed_once_per_dataset_and_registry(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = _counting(monkeypatch, cache.capabilities, "dataset_capabilities")
+    calls = _counting(monkeypatch, cache.train.capabilities, "dataset_capabilities")
     first = cache.architecture_table("tiny")
     assert cache.architecture_table("tiny").equals(first)
     assert len(calls) == 1
@@ -118,5 +118,5 @@ def test_delete_run_clears_exactly_the_caches_that_hold_runs(
     assert cache.runs_table("tiny").empty
     with pytest.raises(DataError, match="no run"):
         cache.saved_run(run_id)  # recomputed, not served from the cache
-    monkeypatch.setattr(cache.capabilities, "architecture_table", None)  # would fail if called
+    monkeypatch.setattr(cache.train.capabilities, "architecture_table", None)  # would fail if called
     assert cache.architecture_table("tiny").equals(architectures)  # dataset caches are kept
