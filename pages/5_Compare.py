@@ -294,9 +294,11 @@ st.download_button(
 
 st.subheader("Re-ranking trade-offs")
 reranker_col, metric_col = st.columns(2)
+sweepable = sweepable_rerankers()
 reranker_col.selectbox(
     "Re-ranker",
-    sweepable_rerankers(),
+    sweepable,
+    index=sweepable.index("mmr") if "mmr" in sweepable else 0,
     key=state.COMPARE_TRADEOFF_RERANKER,
     format_func=lambda name: get_reranker_class(name).label,
 )

@@ -40,7 +40,8 @@ class RerankOutcome:
         after_scores: (B, K) the re-ranked items' final relevance (-inf where padded).
         metrics_before: their evaluation.
         metrics_after: the re-ranked lists' evaluation (same users, same truth).
-        paired: per-user metric -> after against before on the same users.
+        paired: per-user metric -> after against before on the same users (metrics no user has
+            in both lists, e.g. novelty once a filter empties every list, are left out).
         changes: what entered, left and moved, and rank-biased overlap.
     """
 
@@ -135,6 +136,7 @@ class RerankSession:
         paired = {
             name: paired_compare(values, metrics_after.per_user[name], metric=name)
             for name, values in metrics_before.per_user.items()
+            if _any_shared(values, metrics_after.per_user[name])
         }
         return RerankOutcome(
             before=before,
@@ -145,3 +147,8 @@ class RerankSession:
             paired=paired,
             changes=list_changes(before, after),
         )
+
+
+def _any_shared(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether some user has a value of the metric both before and after."""
+    return bool((~np.isnan(before) & ~np.isnan(after)).any())

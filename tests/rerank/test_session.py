@@ -77,3 +77,16 @@ def test_weights_at_zero_reproduce_the_run_and_metrics_follow_the_weights(
     assert fair.changes.means()["rbo"] < 1.0
     with pytest.raises(ConfigError, match=r"k must lie in \[1, 50\]"):
         session.rerank(RerankPipeline.from_settings({}), k=51)
+
+
+def test_a_pipeline_that_empties_every_list_is_measured_not_refused(
+    saved_run: tuple[str, Path],
+) -> None:
+    run_id, db = saved_run
+    session = RerankSession.open(run_id, depth=50, path=db)
+    genres = list(session.context.genre_names)
+    settings = {"blocklist": {"weight": 1.0, "genres": genres}}
+    emptied = session.rerank(RerankPipeline.from_settings(settings), k=10)
+    assert (emptied.after == -1).all()
+    assert emptied.metrics_after.means()["ndcg@10"] == 0.0
+    assert "ndcg@10" in emptied.paired and "novelty@10" not in emptied.paired
