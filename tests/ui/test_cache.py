@@ -118,5 +118,6 @@ def test_delete_run_clears_exactly_the_caches_that_hold_runs(
     assert cache.runs_table("tiny").empty
     with pytest.raises(DataError, match="no run"):
         cache.saved_run(run_id)  # recomputed, not served from the cache
-    monkeypatch.setattr(cache.train.capabilities, "architecture_table", None)  # would fail if called
+    # would fail if called:
+    monkeypatch.setattr(cache.train.capabilities, "architecture_table", None)
     assert cache.architecture_table("tiny").equals(architectures)  # dataset caches are kept
