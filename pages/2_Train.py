@@ -20,6 +20,9 @@ from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_run
 
 CUSTOM = "custom split"
+#: The architecture the form opens on: it fits in seconds on every dataset (BPR's 200 epochs
+#: take about a minute).
+FAST_DEFAULT_MODEL = "ease"
 NEXT_PAGES = {
     "pages/5_Compare.py": ("Compare it with other runs", "⚖️"),
     "pages/4_Recommendations.py": ("See its recommendations", "📋"),
@@ -53,17 +56,30 @@ def show_curve(history: Sequence[Mapping[str, float]], model: str, dataset: str)
     st.altair_chart(training_curve_chart(curve, model=model, dataset=dataset), width="content")
 
 
-def choose_protocol() -> Protocol | None:
-    """Protocol widgets (a preset or a custom split, and k); None while the choice is invalid."""
+def choose_protocol(suggested: str) -> Protocol | None:
+    """Protocol widgets (a preset or a custom split, and k), opening on the preset the dataset
+    suits; None while the choice is invalid. The choices survive page switches."""
     protocol_column, k_column = st.columns([3, 1])
+    chosen = st.session_state.get(state.TRAIN_PROTOCOL)
+    if chosen not in [*PROTOCOLS, CUSTOM] or chosen == st.session_state.get(state.TRAIN_SUGGESTED):
+        st.session_state[state.TRAIN_PROTOCOL] = suggested  # follow the dataset until one picks
+    st.session_state[state.TRAIN_SUGGESTED] = suggested
     choice = protocol_column.selectbox(
         "Protocol",
         [*PROTOCOLS, CUSTOM],
         key=state.TRAIN_PROTOCOL,
+        format_func=lambda name: f"{name} (suits this dataset)" if name == suggested else name,
         help="The split, filters and relevance every metric of the run is computed under.",
+        persist_state="session",
     )
     k = k_column.number_input(
-        "k (list length)", min_value=1, max_value=100, value=10, step=1, key=state.TRAIN_K
+        "k (list length)",
+        min_value=1,
+        max_value=100,
+        value=10,
+        step=1,
+        key=state.TRAIN_K,
+        persist_state="session",
     )
     try:
         if choice != CUSTOM:
@@ -77,9 +93,16 @@ def choose_protocol() -> Protocol | None:
                     SPLIT_KINDS,
                     index=SPLIT_KINDS.index(default.kind),
                     key=f"{state.TRAIN_SPLIT}.kind",
+                    persist_state="session",
                 ),
                 test=test_col.number_input(
-                    "Test fraction", 0.01, 0.9, default.test, 0.05, key=f"{state.TRAIN_SPLIT}.test"
+                    "Test fraction",
+                    0.01,
+                    0.9,
+                    default.test,
+                    0.05,
+                    key=f"{state.TRAIN_SPLIT}.test",
+                    persist_state="session",
                 ),
                 valid=valid_col.number_input(
                     "Validation fraction",
@@ -88,10 +111,17 @@ def choose_protocol() -> Protocol | None:
                     default.valid,
                     0.05,
                     key=f"{state.TRAIN_SPLIT}.valid",
+                    persist_state="session",
                 ),
                 seed=int(
                     seed_col.number_input(
-                        "Split seed", 0, 2**31 - 1, default.seed, 1, key=f"{state.TRAIN_SPLIT}.seed"
+                        "Split seed",
+                        0,
+                        2**31 - 1,
+                        default.seed,
+                        1,
+                        key=f"{state.TRAIN_SPLIT}.seed",
+                        persist_state="session",
                     )
                 ),
             )
@@ -170,7 +200,8 @@ with train_tab:
     names = architectures["name"].tolist()
     if st.session_state.get(state.TRAIN_MODEL) not in names:
         available = architectures.loc[architectures["available"], "name"].tolist()
-        st.session_state[state.TRAIN_MODEL] = (available or names)[0]
+        first = FAST_DEFAULT_MODEL if FAST_DEFAULT_MODEL in available else None
+        st.session_state[state.TRAIN_MODEL] = first or (available or names)[0]
     labels = architectures.set_index("name")
     model_name = st.selectbox(
         "Architecture",
@@ -181,6 +212,7 @@ with train_tab:
             + ("" if labels.at[name, "available"] else " · not available for this dataset")
         ),
         help="Every architecture in the registry of architectures; its form follows below.",
+        persist_state="session",
     )
     state.mirror_to_url(state.TRAIN_MODEL)
     model_class = get_model_class(model_name)
@@ -203,7 +235,7 @@ with train_tab:
             },
         )
 
-    protocol = choose_protocol()
+    protocol = choose_protocol(cache.suggested_protocol(dataset_name))
     st.markdown(f"**Hyperparameters of {model_class.label}**")
     values = config_form(
         model_class.config_class,

@@ -1,4 +1,8 @@
-"""Repo-wide fixtures: where MovieLens lives (RECSCOPE_DATASETS_DIR) and a raw ML-100K frame."""
+"""Repo-wide fixtures: where MovieLens lives (RECSCOPE_DATASETS_DIR) and a raw ML-100K frame.
+
+Starter runs (``recsys_core.starter``) are off in tests, servers started by tests included, unless
+a test turns them on: a page test must not race a background fit on its database.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ import pandas as pd
 import pytest
 
 from bench.browser import CHROMIUM, CHROMIUM_ARGS
+from recsys_core.starter import STARTER_ENV
+
+os.environ.setdefault(STARTER_ENV, "0")
 
 
 def datasets_dir() -> Path | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from recsys_core.calibration.base import METHODS
+from recsys_core.data.protocols import PROTOCOLS
 
 #: Exit status of a command line that does not parse.
 EXIT_USAGE = 2
@@ -82,7 +83,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     how = train.add_mutually_exclusive_group()
     how.add_argument(
         "--protocol",
-        help="named protocol: msr-100k (default), recbole-general, recbole-seq, recbole-ctr",
+        help=f"named protocol: {', '.join(PROTOCOLS)} (default msr-100k)",
     )
     how.add_argument(
         "--split",

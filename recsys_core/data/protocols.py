@@ -2,7 +2,8 @@
 
 A protocol is part of every result: two numbers are comparable only under the same protocol.
 The presets reproduce published benchmarks (Microsoft Recommenders' ML-100K table, RecBole's
-ML-1M tables) so that the Compare page can show those rows beside our runs.
+ML-1M tables) so that the Compare page can show those rows beside our runs, plus one that suits
+the built-in synthetic catalogue (``suggested_protocol`` picks the preset a dataset suits).
 """
 
 from __future__ import annotations
@@ -107,7 +108,35 @@ PROTOCOLS: dict[str, Protocol] = {
         drop_ratings=(3.0,),
         relevant_min_rating=4.0,
     ),
+    "synthetic-user": Protocol(
+        name="synthetic-user",
+        description=(
+            "RecScope synthetic catalogue: per-user random 70/10/20 (seed 42), every held-out "
+            "interaction relevant, seen items removed, full ranking, k=10"
+        ),
+        split=SplitSpec(kind="user", test=0.2, valid=0.1, seed=42),
+    ),
 }
+
+
+#: The preset each known dataset suits (the published tables were measured on these datasets).
+_SUITED_PRESETS: dict[str, str] = {
+    "ml-100k": "msr-100k",
+    "ml-1m": "recbole-general",
+    "ml-latest-small": "recbole-general",
+}
+#: Where a generated catalogue's ``source`` starts (``generator:seed=42``).
+GENERATED_SOURCE_PREFIX = "generator:"
+
+
+def suggested_protocol(name: str, source: str = "") -> str:
+    """The preset to propose for a dataset: the benchmark it was published on, the synthetic
+    preset for a generated catalogue, else RecBole's general setting."""
+    if name in _SUITED_PRESETS:
+        return _SUITED_PRESETS[name]
+    if source.startswith(GENERATED_SOURCE_PREFIX):
+        return "synthetic-user"
+    return "recbole-general"
 
 
 def get_protocol(name: str) -> Protocol:

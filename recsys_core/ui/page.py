@@ -1,5 +1,5 @@
-"""``setup(title)`` starts every page: page config, navigation, the default dataset, the shared
-dataset picker.
+"""``setup(title)`` starts every page: page config (tab title, About), navigation, the default
+dataset, the shared dataset picker, and the starter runs' progress line while they train.
 
 The layout keeps legacy numbered ``pages/`` (no ``st.navigation``), whose automatic sidebar would
 label the home page "app"; ``.streamlit/config.toml`` hides it and ``setup`` draws the same
@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from recsys_core import __version__, starter
+from recsys_core.data import store
 from recsys_core.ui import cache, state
+
+APP_NAME = "RecScope"
 
 #: Script path -> (label, Material icon) of every view, in sidebar order.
 PAGES: dict[str, tuple[str, str]] = {
@@ -25,10 +29,15 @@ PAGES: dict[str, tuple[str, str]] = {
 
 def setup(title: str, icon: str = "🎯") -> str:
     """Configure the page and the sidebar dataset picker; returns the selected dataset's name."""
-    st.set_page_config(page_title=f"{title} · RecScope", page_icon=icon, layout="wide")
-    default = cache.default_dataset()
-    state.init_state(default)
+    default = cache.default_dataset()  # draws nothing, so the page config still comes first
     names = cache.datasets_table()["name"].tolist()
+    st.set_page_config(
+        page_title=title if title == APP_NAME else f"{title} · {APP_NAME}",
+        page_icon=icon,
+        layout="wide",
+        menu_items={"About": _about(names)},
+    )
+    state.init_state(default)
     if st.session_state[state.DATASET] not in names:
         st.session_state[state.DATASET] = default
     with st.sidebar:
@@ -42,6 +51,27 @@ def setup(title: str, icon: str = "🎯") -> str:
             help="Every page works on this dataset; load others on the Home page.",
             persist_state="session",  # keep the choice across page switches
         )
+        progress = starter.starter_progress()
+        if progress is not None and not progress.finished:
+            _starter_line()
     state.mirror_to_url(state.DATASET)
     st.title(title)
     return str(st.session_state[state.DATASET])
+
+
+def _about(datasets: list[str]) -> str:
+    """The About box of the app menu: version, database and the datasets it holds."""
+    return (
+        f"**{APP_NAME} {__version__}**: explore and evaluate recommender systems.\n\n"
+        f"Database: `{store.resolve_path()}`  \nDatasets: {', '.join(datasets) or 'none yet'}."
+    )
+
+
+@st.fragment(run_every=1.5)
+def _starter_line() -> None:
+    """The starter runs' progress, refreshed while they train; reruns the page when they finish
+    so every picker and table shows them."""
+    progress = starter.starter_progress()
+    if progress is None or progress.finished:
+        st.rerun(scope="app")
+    st.progress(progress.done / progress.total, text=progress.text)

@@ -14,6 +14,7 @@ RUN = "app.run"
 # --- Train page ---
 TRAIN_MODEL = "train.model"
 TRAIN_PROTOCOL = "train.protocol"
+TRAIN_SUGGESTED = "train.suggested_protocol"  # the preset proposed for the dataset last shown
 TRAIN_SPLIT = "train.split"  # prefix of the custom split's widgets: train.split.kind, ...
 TRAIN_K = "train.k"
 TRAIN_FORM = "train.form"  # prefix of the hyperparameter forms: train.form.<model>.<field>

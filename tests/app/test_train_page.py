@@ -280,3 +280,25 @@ def test_deleting_a_run_that_others_derive_from_explains_why_it_cannot(
     _assert_ok(at)
     assert child in _texts(at.error) and "delete them first" in _texts(at.error)
     assert {r.run_id for r in runs.list_runs(path=synthetic_db)} == {parent.run_id, child}
+
+
+def test_the_form_opens_on_a_fast_architecture_and_the_protocol_the_dataset_suits(
+    synthetic_db: Path,
+) -> None:
+    at = _open()
+    assert at.selectbox(key=state.TRAIN_MODEL).value == "ease"
+    protocol = at.selectbox(key=state.TRAIN_PROTOCOL)
+    assert protocol.value == "synthetic-user"  # not msr-100k, which describes ML-100K
+    assert "synthetic-user (suits this dataset)" in protocol.options
+
+
+def test_architecture_and_protocol_survive_a_page_switch(synthetic_db: Path) -> None:
+    at = _open()
+    at.selectbox(key=state.TRAIN_MODEL).set_value("popularity").run()
+    at.selectbox(key=state.TRAIN_PROTOCOL).set_value("recbole-general").run()
+    at.switch_page("pages/1_Data.py").run()
+    _assert_ok(at)
+    at.switch_page(PAGE).run()
+    _assert_ok(at)
+    assert at.selectbox(key=state.TRAIN_MODEL).value == "popularity"
+    assert at.selectbox(key=state.TRAIN_PROTOCOL).value == "recbole-general"

@@ -25,6 +25,7 @@ from recsys_core.ui.cache._shared import (  # noqa: F401
     default_dataset,
     fingerprint,
     runs_table,
+    suggested_protocol,
 )
 from recsys_core.ui.cache.calibration import (  # noqa: F401
     _calibration_comparison,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from recsys_core.data import store
+from recsys_core.data import protocols, store
 from recsys_core.data.dataset import Dataset
 from recsys_core.data.defaults import DEFAULT_DATASET, ensure_default_dataset
 from recsys_core.evaluation import compare, headline
@@ -13,6 +13,7 @@ from recsys_core.registry import list_runs
 from recsys_core.registry.runs import (
     RunRecord,
 )
+from recsys_core.starter import start_starter_runs
 
 Stamp = tuple[str, int, int, int, int]
 
@@ -32,13 +33,15 @@ def _dataset_infos(stamp: Stamp) -> dict[str, store.DatasetInfo]:
 
 def default_dataset() -> str:
     """The dataset to open on; creates the synthetic default on first start (a write, so only
-    when the database holds no dataset at all)."""
+    when the database holds no dataset at all) and starts training the starter runs on it."""
     infos = _dataset_infos(_stamp())
     if DEFAULT_DATASET in infos:
         return DEFAULT_DATASET
     if infos:
         return next(iter(infos))
-    return ensure_default_dataset()
+    name = ensure_default_dataset()
+    start_starter_runs(name)  # an empty database: fill it with a few fast runs in the background
+    return name
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -109,3 +112,9 @@ def runs_table(dataset_name: str | None) -> pd.DataFrame:
     """Complete runs (optionally of one dataset) with their stage, lineage and the headline
     metrics (``headline.table_metrics``) of the stages present, newest first."""
     return _runs_table(_stamp(), dataset_name)
+
+
+def suggested_protocol(dataset_name: str) -> str:
+    """The protocol preset the Train page proposes for a stored dataset (``suggested_protocol``)."""
+    info = _dataset_infos(_stamp()).get(dataset_name)
+    return protocols.suggested_protocol(dataset_name, info.source if info is not None else "")
