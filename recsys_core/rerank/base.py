@@ -136,6 +136,15 @@ class Reranker(ABC):
         """Whether the re-ranker changes anything (its weight is above 0)."""
         return self.config.weight > 0
 
+    @classmethod
+    def unavailable_reason(cls, context: RerankContext) -> str | None:
+        """Why this re-ranker cannot act on ``context``'s data (None: it can), in UI words.
+
+        A re-ranker that learns from logged impressions, for example, has nothing to learn from
+        on MovieLens; the dashboard then shows its slider disabled with this reason.
+        """
+        return None
+
     def prepare(self, context: RerankContext) -> Self:
         """Precompute what depends only on the context (default: nothing); returns self."""
         return self
