@@ -1,5 +1,6 @@
 # RecScope: `make run` starts the app, `make test` runs the whole suite. Both create .venv when it is
-# missing and install requirements once (a stamp file skips re-installs until requirements change).
+# missing and install requirements once (a stamp file skips re-installs until requirements change),
+# with uv when it can be had and pip otherwise (.ci/install.sh).
 VENV := .venv
 PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.stamp-runtime
@@ -19,11 +20,11 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip
 
 $(RUNTIME_STAMP): requirements.txt | $(PY)
-	$(PY) -m pip install -q -r requirements.txt
+	.ci/install.sh $(PY) -r requirements.txt
 	touch $@
 
 $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install -q -r requirements-dev.txt
+	.ci/install.sh $(PY) -r requirements-dev.txt
 	touch $@ $(RUNTIME_STAMP)
 
 install: $(RUNTIME_STAMP)
