@@ -15,7 +15,12 @@ from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_run
 
 SIDE_LABELS = {"item": "Items", "user": "Users"}
-METRIC_LABELS = {"ip": "Inner product (the model's score)", "cosine": "Cosine (direction only)"}
+METRIC_LABELS = {"cosine": "Cosine (direction only)", "ip": "Inner product (the model's score)"}
+#: Why inner-product neighbours may sit far apart on the map, which UMAP lays out by cosine.
+IP_NOTE = (
+    "The map is laid out by cosine distance; inner product also rewards long vectors (often "
+    "popular items), so its nearest items can sit far from the selected one."
+)
 TABLE_COLUMNS = {
     "rank": st.column_config.NumberColumn("Rank", width="small"),
     "title": st.column_config.TextColumn("Title"),
@@ -30,21 +35,29 @@ st.caption(
     "Where a model puts items and users: a 2-D UMAP map of the learned vectors, the nearest "
     "neighbours of any item (exact faiss search) and a user's recommendations on the item map."
 )
-run_id = pick_run(dataset_name)
+mappable, without_vectors = cache.mappable_runs(dataset_name)
+asked = st.session_state.get(state.RUN)
+run_id = pick_run(dataset_name, only=mappable)
+if asked and asked != run_id and asked in set(cache.runs_table(dataset_name).get("run", [])):
+    st.info(
+        f"Run {asked} scores items without learning embeddings, so there is nothing to map"
+        + (f"; showing {run_id} instead." if run_id else ".")
+    )
+if without_vectors:
+    st.caption(
+        f"Runs of {', '.join(without_vectors)} are not offered: they score items without learning "
+        "vectors, so there is nothing to map."
+    )
 if run_id is None:
-    st.info(f"No runs on {dataset_name} yet: train one (BPR-MF or MF learn embeddings).")
+    st.info(
+        f"No run on {dataset_name} has embeddings to map yet: train BPR-MF, biased MF or "
+        "content-based TF-IDF, which learn item and user vectors."
+    )
     st.page_link("pages/2_Train.py", label="Train a model", icon="🏋️")
     st.stop()
 
 model = cache.run_model(run_id)
 sides = cache.run_embedding_sides(run_id)
-if not sides:
-    st.info(
-        f"Run {run_id} ({model.label}) scores items without learning embeddings, so there is "
-        "nothing to map. Pick a run of BPR-MF, biased MF or content-based TF-IDF, or train one."
-    )
-    st.page_link("pages/2_Train.py", label="Train a model", icon="🏋️")
-    st.stop()
 
 st.session_state.setdefault(state.EMB_NEIGHBORS, DEFAULTS.n_neighbors)
 st.session_state.setdefault(state.EMB_MIN_DIST, DEFAULTS.min_dist)
@@ -75,14 +88,14 @@ side_col, colour_col, metric_col, k_col = st.columns([1, 2, 2, 1])
 side_col.radio("Map", sides, key=state.EMB_SIDE, format_func=SIDE_LABELS.get)
 state.mirror_to_url(state.EMB_SIDE)
 side = str(st.session_state[state.EMB_SIDE])
-st.session_state.setdefault(state.EMB_METRIC, "ip")
+st.session_state.setdefault(state.EMB_METRIC, "cosine")  # the map's own distance
 metric_col.selectbox(
     "Neighbour similarity",
-    METRICS,
+    sorted(METRICS, key=list(METRIC_LABELS).index),
     key=state.EMB_METRIC,
     format_func=METRIC_LABELS.get,
-    help="How the faiss index ranks neighbours: inner product (what dot-product models score) "
-    "or cosine similarity.",
+    help="How the faiss index ranks neighbours: cosine similarity (the distance the map is "
+    "laid out by) or inner product (what dot-product models score). " + IP_NOTE,
 )
 st.session_state.setdefault(state.EMB_K, 10)
 k_col.number_input("Neighbours k", min_value=1, max_value=100, key=state.EMB_K)
@@ -136,8 +149,7 @@ def show_item_neighbours() -> None:
     highlight = highlight_points(
         points, {"selected": [picked_idx], "nearest": neighbours["item_idx"].to_numpy()}
     )
-    map_col, table_col = st.columns([3, 2])
-    map_col.altair_chart(
+    st.altair_chart(
         projection_chart(
             points,
             side="item",
@@ -149,18 +161,18 @@ def show_item_neighbours() -> None:
         ),
         width="stretch",
     )
-    with table_col:
-        st.subheader(f"{k} nearest to {labels[picked_id]}")
-        st.caption(
-            f"Faiss exact search, {METRIC_LABELS[metric].lower()}; the item itself excluded."
-        )
-        st.dataframe(
-            neighbours,
-            hide_index=True,
-            width="stretch",
-            column_order=list(TABLE_COLUMNS),
-            column_config=TABLE_COLUMNS,
-        )
+    st.subheader(f"{k} nearest to {labels[picked_id]}")
+    note = f" {IP_NOTE}" if metric == "ip" else ""
+    st.caption(
+        f"Faiss exact search, {METRIC_LABELS[metric].lower()}; the item itself excluded.{note}"
+    )
+    st.dataframe(
+        neighbours,
+        hide_index=True,
+        width="stretch",
+        column_order=list(TABLE_COLUMNS),
+        column_config=TABLE_COLUMNS,
+    )
 
 
 def show_user_lists() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import streamlit as st
 
@@ -23,9 +25,14 @@ def _label(runs_frame: pd.DataFrame, run_id: str) -> str:
     return " · ".join([*parts, run_id])
 
 
-def pick_run(dataset_name: str, *, label: str = "Run") -> str | None:
-    """A selectbox of the dataset's complete runs (newest first); None when there are none."""
+def pick_run(
+    dataset_name: str, *, label: str = "Run", only: Sequence[str] | None = None
+) -> str | None:
+    """A selectbox of the dataset's complete runs (newest first), or of those in ``only``; None
+    when there are none."""
     runs = cache.runs_table(dataset_name)
+    if only is not None and not runs.empty:
+        runs = runs[runs["run"].isin(list(only))]
     if runs.empty:
         return None
     options = runs["run"].tolist()

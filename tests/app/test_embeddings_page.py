@@ -98,7 +98,8 @@ def chart_rows(at: AppTest, index: int = 0) -> list[list[dict[str, Any]]]:
 
 
 def chart_title(at: AppTest, index: int = 0) -> str:
-    return json.loads(at.get("vega_lite_chart")[index].proto.spec)["title"]["text"]
+    """The chart's title lines joined by " / " (short lines, so Vega never cuts them)."""
+    return " / ".join(json.loads(at.get("vega_lite_chart")[index].proto.spec)["title"]["text"])
 
 
 def bpr_model(setup: Setup) -> Recommender:
@@ -113,7 +114,7 @@ def test_the_item_map_has_one_point_per_item(trained: Setup, fake_umap: FakeUmap
     item_emb = bpr_model(trained).embeddings().item
     first = next(p for p in points if p["idx"] == 0)
     np.testing.assert_allclose([first["x"], first["y"]], item_emb[0, :2], rtol=1e-6)
-    assert "item embeddings on synthetic (200 items)" in chart_title(at)
+    assert "item embeddings / synthetic, 200 items" in chart_title(at)
     assert {row["role"] for row in selected} == {"selected", "nearest"}
 
 
@@ -128,7 +129,10 @@ def test_selecting_an_item_lists_its_k_faiss_neighbours(
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert len(table) == 7
-    reference = FaissIndex.from_model(bpr_model(trained)).similar_items(np.array([41]), 7)
+    assert at.selectbox(key=state.EMB_METRIC).value == "cosine"  # the map's own distance
+    reference = FaissIndex.from_model(bpr_model(trained), metric="cosine").similar_items(
+        np.array([41]), 7
+    )
     assert table["item_idx"].tolist() == reference.item_idx[0].tolist()
     np.testing.assert_allclose(table["score"], reference.scores[0], rtol=1e-5)
     assert item_id not in table["item_id"].tolist()
@@ -160,7 +164,7 @@ def test_a_user_shows_recommendations_on_the_item_map(trained: Setup, fake_umap:
     vector = model.embeddings().user[[6]]
     assert (
         nearest["item_idx"].tolist()
-        == FaissIndex.from_model(model).search(vector, 10).item_idx[0].tolist()
+        == FaissIndex.from_model(model, metric="cosine").search(vector, 10).item_idx[0].tolist()
     )
     items, highlighted = chart_rows(at, 1)
     assert len(items) == N_ITEMS
@@ -193,10 +197,18 @@ def test_the_umap_form_applies_new_settings(trained: Setup, fake_umap: FakeUmap)
     assert projection_path(artifact_dir, "item", ProjectionParams(n_neighbors=4)).is_file()
 
 
-def test_a_run_without_embeddings_says_so(trained: Setup) -> None:
+def test_a_run_without_embeddings_is_not_offered_and_a_link_to_one_says_so(
+    trained: Setup, fake_umap: FakeUmap
+) -> None:
     at = open_page(trained.popularity_run)
-    assert any("without learning embeddings" in info.value for info in at.info)
-    assert not at.get("vega_lite_chart")
+    notice = f"Run {trained.popularity_run} scores items without learning embeddings"
+    assert any(notice in info.value for info in at.info)
+    assert any(f"showing {trained.bpr_run} instead" in info.value for info in at.info)
+    picker = at.selectbox(key=state.RUN)
+    assert picker.value == trained.bpr_run
+    assert [option for option in picker.options if "popularity" in option] == []
+    assert any("Runs of popularity are not offered" in c.value for c in at.caption)
+    assert at.get("vega_lite_chart")  # the BPR map is drawn
 
 
 def test_no_runs_points_to_the_train_page(app_db: Path) -> None:
@@ -204,7 +216,7 @@ def test_no_runs_points_to_the_train_page(app_db: Path) -> None:
     store.write_dataset(frames, path=app_db)
     at = AppTest.from_file(APP, default_timeout=120).switch_page(PAGE).run()
     assert not at.exception, at.exception
-    assert any("No runs on synthetic" in info.value for info in at.info)
+    assert any("No run on synthetic has embeddings" in info.value for info in at.info)
 
 
 @pytest.mark.slow

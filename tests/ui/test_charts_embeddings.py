@@ -7,7 +7,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recsys_core.ui.charts.embeddings import projection_chart
+from recsys_core.ui.charts.embeddings import (
+    HIGHLIGHT_SIZE,
+    OTHER,
+    OTHER_COLOUR,
+    SELECTED_SIZE,
+    TABLEAU10,
+    projection_chart,
+    top_categories,
+)
 
 
 def item_points(n: int = 12) -> pd.DataFrame:
@@ -57,8 +65,9 @@ def test_one_point_per_row_with_a_categorical_colour_and_tooltips() -> None:
         "field": "genre",
         "type": "nominal",
         "title": "First genre",
-        "scale": {"scheme": "tableau20"},
+        "scale": {"domain": ["Drama", "Comedy", "War"], "range": list(TABLEAU10[:3])},
     }
+    assert encoding["x"]["scale"] == {"zero": False, "nice": False}  # no empty band at 0
     tooltips = {t["field"]: t["title"] for t in encoding["tooltip"]}
     assert tooltips == {
         "label": "Title",
@@ -67,10 +76,12 @@ def test_one_point_per_row_with_a_categorical_colour_and_tooltips() -> None:
         "popularity": "Training interactions",
         "year": "Year",
     }  # provider is all missing, so it is not offered
-    assert (
-        "UMAP of BPR-MF run bpr-1's item embeddings on ml-100k (12 items)" in spec["title"]["text"]
-    )
-    assert "first genre" in spec["title"]["subtitle"]
+    assert spec["title"]["text"] == [
+        "UMAP of BPR-MF run bpr-1's item embeddings",
+        "ml-100k, 12 items",
+    ]
+    assert all(len(line) <= 90 for line in spec["title"]["text"] + spec["title"]["subtitle"])
+    assert "first genre" in spec["title"]["subtitle"][0]
 
 
 def test_counts_and_years_are_continuous() -> None:
@@ -86,6 +97,50 @@ def test_counts_and_years_are_continuous() -> None:
     )
     assert spec["encoding"]["color"]["type"] == "quantitative"
     assert spec["encoding"]["color"]["scale"] == {"scheme": "viridis"}
+
+
+def test_years_are_labelled_without_thousands_separators() -> None:
+    spec = spec_of(
+        projection_chart(
+            item_points(),
+            side="item",
+            colour="year",
+            colour_title="Year",
+            run_label="run",
+            dataset_name="d",
+        )
+    )
+    assert spec["encoding"]["color"]["legend"] == {"format": "d"}
+
+
+def test_beyond_nine_genres_the_rarest_become_other_in_grey() -> None:
+    points = item_points(42)
+    genres = [f"g{i:02d}" for i in range(12)]
+    # counts: g00 12, g01 8, g02 4, the other nine 2 each (42 points)
+    values = ["g00"] * 12 + ["g01"] * 8 + [g for g in genres[2:] for _ in range(2)] + ["g02"] * 2
+    points["genre"] = pd.array(values, dtype="str")
+    lumped, domain = top_categories(points, "genre")
+    assert domain[:3] == ["g00", "g01", "g02"] and domain[-1] == OTHER and len(domain) == 10
+    assert set(lumped["genre"]) == set(domain)
+    assert (lumped["genre"] == OTHER).sum() == 42 - sum(values.count(g) for g in domain[:-1])
+    spec = spec_of(
+        projection_chart(
+            points, side="item", colour="genre", colour_title="First genre", run_label="r",
+            dataset_name="d",
+        )
+    )  # fmt: skip
+    scale = spec["encoding"]["color"]["scale"]
+    assert scale["domain"] == domain
+    assert scale["range"] == [*TABLEAU10[:9], OTHER_COLOUR]
+    assert len(set(scale["range"])) == len(scale["range"])
+
+
+def test_ten_genres_are_shown_as_they_are() -> None:
+    points = item_points(30)
+    points["genre"] = pd.array([f"g{i % 10}" for i in range(30)], dtype="str")
+    lumped, domain = top_categories(points, "genre")
+    assert OTHER not in domain and len(domain) == 10
+    assert lumped["genre"].tolist() == points["genre"].tolist()
 
 
 def test_highlights_are_a_second_layer_with_their_own_colours() -> None:
@@ -118,9 +173,12 @@ def test_highlights_are_a_second_layer_with_their_own_colours() -> None:
     assert marks["mark"]["shape"] == "diamond"
     assert marks["encoding"]["color"]["field"] == "role"
     assert marks["encoding"]["color"]["scale"]["domain"] == ["selected", "nearest"]
+    sizes = marks["encoding"]["size"]["scale"]
+    assert sizes == {"domain": ["selected", "nearest"], "range": [SELECTED_SIZE, HIGHLIGHT_SIZE]}
+    assert SELECTED_SIZE >= 3 * HIGHLIGHT_SIZE  # the selected item is easy to find
     assert {t["field"] for t in marks["encoding"]["tooltip"]} == {"role", "rank", "label", "id"}
     assert spec["resolve"] == {"scale": {"color": "independent"}}
-    assert "12 items" in spec["title"]["text"]
+    assert "d, 12 items" in spec["title"]["text"]
 
 
 def test_user_maps_use_user_tooltips() -> None:
@@ -152,4 +210,4 @@ def test_user_maps_use_user_tooltips() -> None:
         "occupation",
     ]
     assert spec["encoding"]["color"]["type"] == "quantitative"
-    assert "user embeddings on d (6 users)" in spec["title"]["text"]
+    assert spec["title"]["text"] == ["UMAP of r's user embeddings", "d, 6 users"]

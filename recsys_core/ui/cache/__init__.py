@@ -59,6 +59,7 @@ from recsys_core.ui.cache.embeddings import (  # noqa: F401
     _similar_items,
     _user_item_lists,
     embedding_points,
+    mappable_runs,
     run_embedding_sides,
     similar_items,
     user_item_lists,

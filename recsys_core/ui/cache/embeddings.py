@@ -12,8 +12,11 @@ from recsys_core.analysis.embedding_points import (
     user_item_tables,
 )
 from recsys_core.analysis.projection import ProjectionParams, embedding_sides, run_projection
+from recsys_core.errors import ConfigError
+from recsys_core.models import get_model_class
+from recsys_core.models.base import Recommender
 from recsys_core.retrieval import FaissIndex
-from recsys_core.ui.cache._shared import _db, dataset
+from recsys_core.ui.cache._shared import _db, dataset, runs_table
 from recsys_core.ui.cache.recommendations import _run_fingerprint, _run_model
 
 
@@ -26,6 +29,33 @@ def run_embedding_sides(run_id: str) -> tuple[str, ...]:
     """Which of ``item``/``user`` vectors a run's model has (empty: nothing to map); cached, as
     some models build their vectors on request (content-based TF-IDF densifies its matrices)."""
     return _embedding_sides(_db(), run_id)
+
+
+def mappable_runs(dataset_name: str) -> tuple[list[str], list[str]]:
+    """The dataset's runs that have vectors to map, and the architectures of those that have none.
+
+    An architecture that never learns vectors (popularity, item k-NN, EASE: ``embeddings`` not
+    overridden) is ruled out without loading its runs; the others are loaded once (cached).
+    """
+    runs = runs_table(dataset_name)
+    mappable: list[str] = []
+    without: list[str] = []
+    if runs.empty:
+        return mappable, without
+    for run_id, model_name in zip(runs["run"], runs["model"], strict=True):
+        if _may_have_embeddings(str(model_name)) and run_embedding_sides(str(run_id)):
+            mappable.append(str(run_id))
+        else:
+            without.append(str(model_name))
+    return mappable, sorted(set(without))
+
+
+def _may_have_embeddings(model_name: str) -> bool:
+    try:
+        model_class = get_model_class(model_name)
+    except ConfigError:  # a derived run's wrapper (re-ranked, calibrated): ask its model
+        return True
+    return model_class.embeddings is not Recommender.embeddings
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
