@@ -147,9 +147,29 @@ spec = None
 if choice == CUSTOM:
     cols = st.columns(4)
     kind = cols[0].selectbox("Kind", SPLIT_KINDS, key=f"{state.DATA_CUSTOM}.kind")
-    test = cols[1].slider("Test share", 0.05, 0.5, 0.2, 0.05, key=f"{state.DATA_CUSTOM}.test")
+    last_out = kind == "leave-last-out"
+    test = cols[1].slider(
+        "Test share",
+        0.05,
+        0.5,
+        0.2,
+        0.05,
+        key=f"{state.DATA_CUSTOM}.test",
+        disabled=last_out,
+        help="Leave-last-out holds out each user's last interaction, whatever this says."
+        if last_out
+        else None,
+    )
     valid = cols[2].slider(
-        "Validation share", 0.0, 0.3, 0.0, 0.05, key=f"{state.DATA_CUSTOM}.valid"
+        "Validation share",
+        0.0,
+        0.3,
+        0.0,
+        0.05,
+        key=f"{state.DATA_CUSTOM}.valid",
+        help="Leave-last-out: above 0 holds out each user's second-to-last interaction too."
+        if last_out
+        else None,
     )
     seed = cols[3].number_input("Seed", 0, 2**31 - 1, 42, key=f"{state.DATA_CUSTOM}.seed")
     try:
@@ -193,6 +213,14 @@ if summary.n_unassigned:
         "the protocol's filters (ratings, k-core) removed them."
     )
 test_part = summary.part("test")
+preset = PROTOCOLS.get(choice)
+split_kind = spec.kind if spec is not None else (preset.split.kind if preset else None)
+if split_kind == "leave-last-out":
+    st.caption(
+        f"Leave-last-out: test is each user's last interaction ({test_part['interactions']:,} "
+        f"rows for {test_part['users']:,} users, one each), not a share of the interactions; "
+        f"that is {test_part['share']:.1%} of them."
+    )
 st.caption(
     f"Test holds {test_part['cold_users']:,} users and {test_part['cold_items']:,} items absent "
     f"from training ({test_part['cold_rows']:,} rows no collaborative model can score)."

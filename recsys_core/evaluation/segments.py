@@ -22,6 +22,8 @@ from recsys_core.types import IntArray
 AGE_EDGES: tuple[int, ...] = (18, 25, 35, 45, 50, 56)
 #: Demographic columns of a users frame that become segment kinds, in this order.
 DEMOGRAPHIC_COLUMNS: tuple[str, ...] = ("gender", "age", "occupation")
+#: How stored gender codes are shown (other values are shown as they are).
+GENDER_WORDS: dict[str, str] = {"M": "male", "F": "female"}
 #: Label of users whose demographic value is missing.
 UNKNOWN = "unknown"
 
@@ -107,6 +109,9 @@ def demographic_segments(
             continue
         if column == "age":
             out[column] = _age_labels(selected[column])
+        elif column == "gender":  # MovieLens and the synthetic catalogue store M / F
+            values = selected[column].astype(object).map(lambda v: GENDER_WORDS.get(v, v))
+            out[column] = np.asarray(values.where(values.notna(), UNKNOWN).map(str), dtype=object)
         else:
             values = selected[column].astype(object)
             out[column] = np.asarray(values.where(values.notna(), UNKNOWN).map(str), dtype=object)

@@ -16,6 +16,7 @@ from recsys_core.data.protocols import PROTOCOLS, custom_protocol, protocol_part
 from recsys_core.data.splits import SplitSpec
 from recsys_core.data.synthetic import generate_synthetic
 from recsys_core.experiment import prepare_split
+from recsys_core.ui import state
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/1_Data.py"
@@ -141,6 +142,20 @@ def test_recbole_seq_preset_reports_global_leakage_and_filtered_rows(synthetic_d
     dropped = 6_000 - sum(len(p) for p in parts.values())
     assert f"{dropped:,} of 6,000 interactions are in no part" in _texts(at.caption)
     assert _split_table(at)["part"].tolist() == ["train", "valid", "test"]
+    n_test = len(parts["test"])
+    test_users = dataset.interactions["user_idx"].to_numpy()[parts["test"]]
+    assert n_test == len(np.unique(test_users))  # one held-out interaction per user
+    assert f"test is each user's last interaction ({n_test:,} rows for {n_test:,} users" in (
+        _texts(at.caption)
+    )
+
+
+def test_a_custom_leave_last_out_split_disables_the_test_share(synthetic_db: Path) -> None:
+    at = _run(split="(custom)")
+    at.selectbox(key=f"{state.DATA_CUSTOM}.kind").set_value("leave-last-out").run()
+    assert not at.exception
+    assert at.slider(key=f"{state.DATA_CUSTOM}.test").disabled
+    assert "each user's last interaction" in _texts(at.caption)
 
 
 @pytest.fixture()

@@ -215,7 +215,7 @@ def test_demographic_mix_groups_users_and_interactions() -> None:
     mix = stats.demographic_mix(users, np.array([1, 2, 3, 4, 10]))
     assert set(mix) == {"age", "gender"}  # occupation is all missing
     gender = mix["gender"].set_index("group")
-    assert gender.loc["F", "users"] == 3 and gender.loc["F", "interactions"] == 8
+    assert gender.loc["female", "users"] == 3 and gender.loc["female", "interactions"] == 8
     assert gender.loc["unknown", "interactions"] == 10
     assert gender["user_share"].sum() == pytest.approx(1.0)
     age = mix["age"]

@@ -155,7 +155,7 @@ def test_segments_table_means_match_a_group_by() -> None:
     table = compare.segments_table(per_user, ["ndcg@10"], user_counts, users_frame, n_bins=2)
     assert set(table["segment_kind"]) == {"activity", "gender", "age"}  # occupation is all missing
     gender = table[table["segment_kind"] == "gender"].set_index("segment")
-    frame = pd.DataFrame({"g": ["F", "M"] * 4, "v": values})
+    frame = pd.DataFrame({"g": ["female", "male"] * 4, "v": values})  # codes shown as words
     assert gender["ndcg@10"].to_dict() == pytest.approx(frame.groupby("g")["v"].mean().to_dict())
     activity = table[table["segment_kind"] == "activity"]
     assert activity["segment"].tolist() == ["1–2 interactions", "3–9 interactions"]

@@ -55,7 +55,16 @@ def test_demographics_group_ages_and_mark_missing_values() -> None:
         "56+",
         "unknown",
     ]
-    assert segments["gender"].tolist() == ["M", "F", "M", "unknown", "F", "M", "F", "M"]
+    assert segments["gender"].tolist() == [
+        "male",
+        "female",
+        "male",
+        "unknown",
+        "female",
+        "male",
+        "female",
+        "male",
+    ]
     assert demographic_segments(users_frame, np.array([6, 0]))["age"].tolist() == [
         "56+",
         "under 18",

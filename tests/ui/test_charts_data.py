@@ -63,6 +63,7 @@ def test_rating_and_timeline_charts() -> None:
     spec = _spec(charts.rating_chart(ratings, "toy"))
     assert "Ratings in toy" in _title(spec)
     assert [row["interactions"] for row in _datasets(spec)[0]] == [1, 2, 1]
+    assert spec["encoding"]["x"]["axis"]["labelAngle"] == 0  # rating labels read horizontally
     timeline = stats.interaction_timeline(
         1_704_067_200 + np.arange(0, 3_000 * 86_400, 3_600), np.zeros(72_000, dtype=np.int64)
     )

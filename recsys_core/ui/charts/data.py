@@ -101,7 +101,12 @@ def rating_chart(ratings: pd.DataFrame, dataset_name: str) -> alt.Chart:
         alt.Chart(ratings)
         .mark_bar()
         .encode(
-            x=alt.X("label:O", sort=ratings["label"].tolist(), title="Rating"),
+            x=alt.X(
+                "label:O",
+                sort=ratings["label"].tolist(),
+                title="Rating",
+                axis=alt.Axis(labelAngle=0),
+            ),
             y=alt.Y("interactions:Q", title="Interactions"),
             tooltip=[
                 alt.Tooltip("label:N", title="Rating"),
