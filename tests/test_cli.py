@@ -176,7 +176,10 @@ def test_rerank_prints_before_after_and_changes_as_strict_json(
     assert code == 1 and out == "" and err.count("\n") == 1
     assert "MMRConfig.weight=2.0 is above its maximum 1.0" in err
     code, _, err = _run(capsys, "rerank", "--run", run_id, "--set", "diversity=0.5")
-    assert code == 1 and "unknown re-ranker 'diversity'; choose one of: blend, blocklist" in err
+    assert (
+        code == 1
+        and "unknown re-ranker 'diversity'; choose one of: bandit, blend, blocklist" in err
+    )
 
 
 def test_rerank_save_stores_the_weights_as_a_rerank_run_of_the_parent(

@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_models(commands)
     _add_calibrate(commands)
     _add_rerank(commands)
+    _add_bandit(commands)
     return parser
 
 
@@ -204,7 +205,8 @@ def _add_rerank(commands: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME=WEIGHT",
         help="a re-ranker's weight in [0, 1] (0: off), repeatable: blocklist, clickbait, "
-        "dislikes, blend, freshness, genre_calibration, mmr, genre_balance, fairness (blocklist "
+        "dislikes, bandit, blend, freshness, genre_calibration, mmr, genre_balance, fairness "
+        "(bandit acts only on datasets with logged impressions; blocklist "
         "and blend need options, item ids or runs, that this command does not take yet)",
     )
     rerank.add_argument(
@@ -224,6 +226,28 @@ def _add_rerank(commands: argparse._SubParsersAction) -> None:
         help="save these weights as a run of kind rerank whose parent is --run (evaluated like a "
         "trained run; only trained runs are re-ranked)",
     )
+
+
+def _add_bandit(commands: argparse._SubParsersAction) -> None:
+    bandit = commands.add_parser(
+        "bandit",
+        help="learn contextual bandits on a dataset's logged impressions and estimate their CTR",
+        description=(
+            "Fit LinUCB and/or linear Thompson sampling on the first 80% of logged requests (by "
+            "time), let each choose position 1 of every later request's slate, and estimate its "
+            "click-through rate by replay (exploration bucket), IPS and SNIPS with 95% intervals, "
+            "beside its true CTR from the planted relevance and the logging and random "
+            "baselines. Needs impressions with logging propensities (the synthetic catalogue)."
+        ),
+    )
+    bandit.add_argument("--dataset", required=True, help="a stored dataset (see `datasets list`)")
+    bandit.add_argument(
+        "--policy",
+        choices=["linucb", "thompson", "all"],
+        default="all",
+        help="the policy to evaluate (default: all)",
+    )
+    _add_json_flag(bandit)
 
 
 def _add_json_flag(command: argparse.ArgumentParser) -> None:

@@ -25,7 +25,9 @@ ITEM_COLUMNS: tuple[str, ...] = (
 )
 #: Columns of ``DatasetFrames.users``; demographics are NA where a source has none.
 USER_COLUMNS: tuple[str, ...] = ("user_id", "age", "gender", "occupation", "zip")
-#: Columns of ``DatasetFrames.impressions`` (only the synthetic catalogue has them).
+#: Columns of ``DatasetFrames.impressions`` (only the synthetic catalogue has them). ``propensity``
+#: is the logging policy's probability of the row's item at its position given the items above it;
+#: ``explored`` marks requests ordered uniformly at random (the exploration bucket).
 IMPRESSION_COLUMNS: tuple[str, ...] = (
     "request_id",
     "user_id",
@@ -35,7 +37,11 @@ IMPRESSION_COLUMNS: tuple[str, ...] = (
     "relevance",
     "examination",
     "timestamp",
+    "propensity",
+    "explored",
 )
+#: Impression columns a frame may leave out (a log without a known logging policy): stored as NULL.
+OPTIONAL_IMPRESSION_COLUMNS: tuple[str, ...] = ("propensity", "explored")
 
 
 @dataclass
@@ -50,7 +56,8 @@ class DatasetFrames:
             (Unix seconds), session_id Int64.
         items: ``ITEM_COLUMNS``; every item_id that interactions mention must be present.
         users: ``USER_COLUMNS``; every user_id that interactions mention must be present.
-        impressions: ``IMPRESSION_COLUMNS`` or None.
+        impressions: ``IMPRESSION_COLUMNS`` (``OPTIONAL_IMPRESSION_COLUMNS`` may be absent) or
+            None.
         meta: free-form facts about the source (rating scale, license note), stored as JSON.
     """
 

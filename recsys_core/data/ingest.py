@@ -3,7 +3,8 @@
 This is the pure half of ``store.write_dataset``: it touches no database, so every problem in the
 input is found before a transaction starts. Rules it enforces (each violation is a ``DataError``):
 
-* every table has exactly the columns ``frames.py`` lists;
+* every table has exactly the columns ``frames.py`` lists (impressions may leave out
+  ``OPTIONAL_IMPRESSION_COLUMNS``, stored as NULL);
 * ids are non-empty text or integers (float columns are refused: ``12.0`` is a corrupted id);
 * user and item ids are unique in the users/items tables, and every id that interactions and
   impressions mention is present there (importers add minimal rows for sources without such tables);
@@ -32,6 +33,7 @@ from recsys_core.data.frames import (
     IMPRESSION_COLUMNS,
     INTERACTION_COLUMNS,
     ITEM_COLUMNS,
+    OPTIONAL_IMPRESSION_COLUMNS,
     USER_COLUMNS,
     DatasetFrames,
 )
@@ -62,6 +64,8 @@ IMPRESSION_KINDS: dict[str, Kind] = {
     "relevance": "float64",
     "examination": "float64",
     "timestamp": "int64",
+    "propensity": "float64",
+    "explored": "bool",
 }
 _ARROW_TYPES: dict[Kind, pa.DataType] = {
     "str": pa.string(),
@@ -89,7 +93,7 @@ class PreparedDataset:
         items: Arrow table item_idx, item_id, title, genres, year, provider, release_ts, tags.
         interactions: Arrow table row_id, user_idx, item_idx, rating, timestamp, session_id.
         impressions: Arrow table request_id, user_idx, item_idx, position, clicked, relevance,
-            examination, timestamp (zero rows when the source has none).
+            examination, timestamp, propensity, explored (zero rows when the source has none).
         fingerprint: SHA-256 hex digest over every column above.
     """
 
@@ -344,6 +348,9 @@ def _impression_table(
 ) -> pa.Table:
     if frame is None:
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in IMPRESSION_COLUMNS})
+    # A log without its logging policy's propensities stores NULL in those columns.
+    absent = [c for c in OPTIONAL_IMPRESSION_COLUMNS if c not in frame.columns]
+    frame = frame.assign(**dict.fromkeys(absent, pd.NA))
     _check_columns("impressions", frame, IMPRESSION_COLUMNS)
     user_idx = _map_ids(
         user_vocab, _to_ids(frame["user_id"], "impressions.user_id"), "impressions", "users"

@@ -7,6 +7,7 @@ of them (registration is plain imports, never a filename lookup), as ``recsys_co
 from __future__ import annotations
 
 from recsys_core.rerank import (  # noqa: F401
+    bandit,
     blend,
     blocklist,
     clickbait,

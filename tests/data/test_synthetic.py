@@ -92,6 +92,8 @@ def test_columns_dtypes_and_ids(frames: DatasetFrames) -> None:
             "relevance": "float64",
             "examination": "float64",
             "timestamp": "Int64",
+            "propensity": "float64",
+            "explored": "bool",
         },
     }
     for table, dtypes in expected.items():

@@ -2,6 +2,11 @@
 
 Validation and id mapping (``data.ingest``) happen before the database is opened; the rows are then
 bulk-inserted from Arrow in one transaction, so on any error the database is exactly as before.
+
+The impressions' ``propensity`` and ``explored`` columns came after schema version 2 without a
+version of their own: a database whose impressions table predates them gains them (NULL for the
+stored rows) in the first write transaction, and reads of such a database return them as missing
+values (NaN / NA) instead of failing.
 """
 
 from __future__ import annotations
@@ -75,7 +80,7 @@ declare_table(
         """
         dataset VARCHAR NOT NULL, request_id BIGINT, user_idx BIGINT NOT NULL,
         item_idx BIGINT NOT NULL, position INTEGER, clicked BOOLEAN, relevance DOUBLE,
-        examination DOUBLE, timestamp BIGINT""",
+        examination DOUBLE, timestamp BIGINT, propensity DOUBLE, explored BOOLEAN""",
         owned_by_dataset=True,
     )
 )
@@ -94,8 +99,13 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "relevance",
         "examination",
         "timestamp",
+        "propensity",
+        "explored",
     ),
 }
+#: Impression columns added after the table was first declared -> their SQL type; older databases
+#: lack them until their next write (see the module docstring).
+_LATER_IMPRESSION_COLUMNS: dict[str, str] = {"propensity": "DOUBLE", "explored": "BOOLEAN"}
 _ORDER_BY: dict[str, str] = {
     "users": "user_idx",
     "items": "item_idx",
@@ -208,6 +218,7 @@ def _exists_error(name: str) -> DataError:
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, prepared: PreparedDataset) -> None:
+    _add_later_columns(con)
     tables = {
         "users": prepared.users,
         "items": prepared.items,
@@ -285,7 +296,9 @@ def load_dataset(name: str, *, path: Path | None = None) -> Dataset:
 
     Returns:
         ``Dataset`` with users/items indexed 0..U-1 / 0..I-1 and interactions sorted by row_id
-        (rating float with NaN, timestamp and session_id nullable Int64).
+        (rating float with NaN, timestamp and session_id nullable Int64); impressions, if any,
+        sorted by request and position, with propensity float (NaN where not logged) and explored
+        nullable boolean.
     """
     with connect(path, read_only=True) as con:
         info = read_info(con, name)
@@ -303,6 +316,9 @@ def load_dataset(name: str, *, path: Path | None = None) -> Dataset:
     for column in ("timestamp", "session_id"):
         interactions[column] = interactions[column].astype("Int64")
     impressions = frames["impressions"] if info.n_impressions else None
+    if impressions is not None:
+        impressions["propensity"] = impressions["propensity"].astype(np.float64)
+        impressions["explored"] = impressions["explored"].astype("boolean")
     return Dataset(
         name=name,
         interactions=interactions,
@@ -320,8 +336,26 @@ def _normalise_side(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFra
     return frame
 
 
+def _add_later_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Give an impressions table that predates ``_LATER_IMPRESSION_COLUMNS`` those columns."""
+    table = table_identifier("impressions")
+    for column, sql_type in _LATER_IMPRESSION_COLUMNS.items():
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
+
+
+def _stored_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
 def _read_table(con: duckdb.DuckDBPyConnection, table: str, name: str) -> pd.DataFrame:
-    columns = ", ".join(_COLUMNS[table])
+    later = _LATER_IMPRESSION_COLUMNS if table == "impressions" else {}
+    stored = _stored_columns(con, table) if later else set()
+    columns = ", ".join(
+        f"NULL::{later[c]} AS {c}" if c in later and c not in stored else c for c in _COLUMNS[table]
+    )
     return con.execute(
         f"SELECT {columns} FROM {table_identifier(table)} WHERE dataset = ? "
         f"ORDER BY {_ORDER_BY[table]}",

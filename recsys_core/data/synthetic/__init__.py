@@ -20,8 +20,14 @@ Generative story (vectorised over users, items or rows; loops run only over bloc
    gaps over ``session_gap_minutes``, so the ids follow that rule exactly. The rating is
    ``2.5 + <p_u, q_i> + noise``, rounded and clipped to 1..5.
 6. Impressions: ``requests_per_user`` requests per user, each at one of their session starts, show
-   ``slots_per_request`` distinct items released by then, ranked by a Plackett-Luce logging policy
-   that mixes the users' own choice distribution (share ``policy_personalization``) with popularity.
+   ``slots_per_request`` distinct items released by then, drawn (Plackett-Luce) from a logging
+   policy that mixes the users' own choice distribution (share ``policy_personalization``) with
+   popularity. A logged stochastic ranker then orders each slate: with probability
+   ``exploration_share`` a uniformly random permutation (the exploration bucket), otherwise a
+   Plackett-Luce draw over the slate with the same mixture weights. Each row stores ``propensity``,
+   the logging probability of its item at its position given the items above it (marginalised over
+   the bucket; at position 1, ``eps / K + (1 - eps) * p_1 / sum_S p``), and ``explored``, whether
+   its request was in the uniform bucket, so off-policy estimates can be checked against the truth.
    A position-based click model clicks with probability ``examination * relevance``, where
    ``examination = position^-examination_exponent`` and
    ``relevance = sigmoid(<p_u, q_i> / temperature + relevance_bias)``; both are stored.
@@ -31,8 +37,9 @@ for example, stay the same when ``n_interactions`` changes.
 
 Modules, one job each: ``config`` (options, random streams), ``truth`` (step 1), ``side_info``
 (step 2; label vocabularies in ``names``), ``sessions`` (step 3 and the times of steps 5 and 6),
-``choices`` (the Plackett-Luce sampler of steps 4 and 6), ``interactions`` (step 5) and
-``impressions`` (the click model of step 6).
+``choices`` (the Plackett-Luce sampler of steps 4 and 6), ``interactions`` (step 5),
+``slate_order`` (the logged ranker and its propensities, step 6) and ``impressions`` (the click
+model of step 6).
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ from recsys_core.data.synthetic.interactions import build_interactions, interact
 from recsys_core.data.synthetic.names import GENRE_NAMES, OCCUPATION_NAMES, TAG_NAMES
 from recsys_core.data.synthetic.sessions import draw_activity, draw_requests, draw_sessions
 from recsys_core.data.synthetic.side_info import item_frame, user_frame
+from recsys_core.data.synthetic.slate_order import order_slates
 from recsys_core.data.synthetic.truth import PlantedTruth, planted_truth
 
 __all__ = [
@@ -100,8 +108,10 @@ def generate_synthetic(
     del chosen  # free each large intermediate as soon as its frame exists
     interactions = interaction_frame(rows, user_ids, item_ids)
     del rows
+    logged = order_slates(config, truth, requests, shown)
+    del shown
     impressions = impression_frame(
-        build_impressions(config, truth, requests, shown), user_ids, item_ids
+        build_impressions(config, truth, requests, logged), user_ids, item_ids
     )
     return DatasetFrames(
         name=name,

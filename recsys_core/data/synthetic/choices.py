@@ -49,6 +49,33 @@ class _ChoiceModel:
                 np.log(share) + log_taste, np.log1p(-share) + self.truth.item_log_popularity
             )
 
+    def log_normalisers(self, user_idx: IntArray) -> FloatArray:
+        """(B,) ``log sum_i exp(logit_ui)`` per user, in blocks of users (bounded memory)."""
+        n_items = len(self.truth.item_log_popularity)
+        step = max(1, BLOCK_CELLS // n_items)
+        out = np.empty(len(user_idx))
+        for lo in range(0, len(user_idx), step):
+            logits = self.logits(user_idx[lo : lo + step])
+            top = logits.max(axis=1, keepdims=True)
+            logits -= top
+            total = np.exp(logits, out=logits).sum(axis=1, dtype=np.float64)
+            out[lo : lo + step] = top[:, 0] + np.log(total)
+        return out
+
+    def pair_log_probabilities(
+        self, user_idx: IntArray, item_idx: IntArray, personal: float
+    ) -> FloatArray:
+        """(N,) pairs -> (N,) log of ``personal * P(i | u) + (1 - personal) * w_i``, as
+        ``log_probabilities`` gives for those cells, without the dense (N, I) matrix."""
+        users, inverse = np.unique(user_idx, return_inverse=True)
+        log_w = self.truth.item_log_popularity[item_idx]
+        affinity = self.truth.affinity(user_idx, item_idx).astype(np.float64)
+        log_taste = (
+            affinity * self.inverse_temperature + log_w - self.log_normalisers(users)[inverse]
+        )
+        with np.errstate(divide="ignore"):
+            return np.logaddexp(np.log(personal) + log_taste, np.log1p(-personal) + log_w)
+
     def cumulative(self, user_idx: IntArray, shares: FloatArray) -> list[FloatArray]:
         """Per share s, a (B * I,) float64 array whose row b (of I entries) is ``b + CDF`` of
         ``s * P(i | u_b) + (1 - s) * w_i``: the flat array is sorted, and a draw for row b is
@@ -268,3 +295,12 @@ def draw_choices(
     chosen = Picks(group[is_user], item[is_user])
     shown = Picks(group[~is_user] - n_users, item[~is_user])
     return chosen, shown
+
+
+def logging_log_weights(
+    config: SyntheticConfig, truth: PlantedTruth, user: IntArray, item: IntArray
+) -> FloatArray:
+    """(N,) log weight of each (user, item) pair under the logging policy the slates come from:
+    ``policy_personalization * P(i | u) + (1 - policy_personalization) * w_i``."""
+    model = _ChoiceModel(truth, 1.0 / config.temperature)
+    return model.pair_log_probabilities(user, item, config.policy_personalization)

@@ -31,7 +31,7 @@ BLOCK_CELLS = 1 << 20
 #: One random stream per step, so that changing one step's options leaves the others unchanged.
 _STREAMS = (
     "factors", "popularity", "items", "users", "activity", "sessions", "requests", "choices",
-    "timing", "ratings", "clicks",
+    "timing", "ratings", "clicks", "slate_order",
 )  # fmt: skip
 
 
@@ -83,6 +83,13 @@ class SyntheticConfig:
     policy_personalization: float = param(
         0.5,
         "Share of the logging policy drawn from users' own taste (the rest from popularity).",
+        min=0.0,
+        max=1.0,
+    )
+    exploration_share: float = param(
+        0.2,
+        "Share of requests whose slate order is a uniformly random permutation (the exploration "
+        "bucket that replay evaluation uses).",
         min=0.0,
         max=1.0,
     )

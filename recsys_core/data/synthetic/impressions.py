@@ -2,7 +2,8 @@
 
 A shown item is clicked with probability ``examination * relevance``, where
 ``examination = position^-examination_exponent`` and
-``relevance = sigmoid(<p_u, q_i> / temperature + relevance_bias)``; both are stored.
+``relevance = sigmoid(<p_u, q_i> / temperature + relevance_bias)``; both are stored, with the
+logged ranker's ``propensity`` and ``explored`` flag of each row (``slate_order``).
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import pyarrow as pa
 
 from recsys_core.data.frames import IMPRESSION_COLUMNS
 from recsys_core.data.synthetic.arrays import rank_in_group
-from recsys_core.data.synthetic.choices import Picks
 from recsys_core.data.synthetic.columns import strings
 from recsys_core.data.synthetic.config import SyntheticConfig, stream
 from recsys_core.data.synthetic.sessions import Requests
+from recsys_core.data.synthetic.slate_order import LoggedSlates
 from recsys_core.data.synthetic.truth import PlantedTruth
-from recsys_core.types import FloatArray, IntArray
+from recsys_core.types import BoolArray, FloatArray, IntArray
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,15 @@ class Impressions:
     relevance: FloatArray
     examination: FloatArray
     timestamp: IntArray
+    propensity: FloatArray
+    explored: BoolArray
 
 
 def build_impressions(
-    config: SyntheticConfig, truth: PlantedTruth, requests: Requests, shown: Picks
+    config: SyntheticConfig, truth: PlantedTruth, requests: Requests, logged: LoggedSlates
 ) -> Impressions:
     """The position-based click model over the logged slates."""
+    shown = logged.shown
     user, item = requests.user[shown.group], shown.item
     position = rank_in_group(shown.group) + 1
     affinity = truth.affinity(user, item).astype(np.float64)
@@ -56,6 +60,8 @@ def build_impressions(
         relevance=relevance,
         examination=examination,
         timestamp=requests.time[shown.group],
+        propensity=logged.propensity,
+        explored=logged.explored,
     )
 
 
@@ -71,6 +77,8 @@ def impression_frame(rows: Impressions, user_ids: pa.Array, item_ids: pa.Array) 
             "relevance": rows.relevance,
             "examination": rows.examination,
             "timestamp": pd.array(rows.timestamp, dtype="Int64"),
+            "propensity": rows.propensity,
+            "explored": rows.explored,
         },
         columns=list(IMPRESSION_COLUMNS),
         copy=False,
