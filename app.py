@@ -140,16 +140,20 @@ if runs.empty:
         f"line: `python -m recsys_core train --dataset {dataset_name} --model ease`."
     )
 else:
+    metric_specs = table_metrics(runs["stage"])
     st.dataframe(
         runs,
         hide_index=True,
         width="stretch",
+        column_order=["label", *(spec.name for spec in metric_specs), "train s", "run"],
         column_config={
+            "label": st.column_config.TextColumn("Run", width="large"),
             **{
                 spec.name: st.column_config.NumberColumn(spec.label, format=spec.format)
-                for spec in table_metrics(runs["stage"])
+                for spec in metric_specs
             },
-            "train s": st.column_config.NumberColumn(format="%.1f"),
+            "train s": st.column_config.NumberColumn("Train s", format="%.1f"),
+            "run": st.column_config.TextColumn("Run id"),
         },
     )
 

@@ -7,22 +7,12 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from recsys_core.evaluation.headline import headline_metrics
 from recsys_core.ui import cache, state
 
 
 def _label(runs_frame: pd.DataFrame, run_id: str) -> str:
-    """model · protocol · its first headline metric that has a value · lineage if derived · id."""
-    row = runs_frame[runs_frame["run"] == run_id].iloc[0]
-    parts = [str(row["model"]), str(row["protocol"])]
-    for spec in headline_metrics(stage=row["stage"]):
-        value = row.get(spec.name)
-        if value is not None and value == value:
-            parts.append(f"{spec.label} {spec.render(value)}")
-            break
-    if row["lineage"] != "trained":
-        parts.append(str(row["lineage"]))
-    return " · ".join([*parts, run_id])
+    """The run's label (``registry.labels``: what it is, protocol, metric, age)."""
+    return str(runs_frame.loc[runs_frame["run"] == run_id, "label"].iloc[0])
 
 
 def pick_run(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +12,7 @@ from recsys_core.data.dataset import Dataset
 from recsys_core.data.defaults import DEFAULT_DATASET, ensure_default_dataset
 from recsys_core.evaluation import compare, headline
 from recsys_core.registry import list_runs
+from recsys_core.registry.labels import run_labels
 from recsys_core.registry.runs import (
     RunRecord,
 )
@@ -88,12 +91,14 @@ def _stage(record: RunRecord) -> str:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _runs_table(stamp: Stamp, dataset_name: str | None) -> pd.DataFrame:
+def _runs_table(stamp: Stamp, dataset_name: str | None, minute: int) -> pd.DataFrame:
     records = list_runs(dataset_name)
     specs = headline.table_metrics(_stage(record) for record in records)
+    labels = run_labels(records)
     rows = [
         {
             "run": record.run_id,
+            "label": labels[record.run_id],
             "model": record.model,
             "dataset": record.dataset,
             "protocol": record.protocol.get("name"),
@@ -109,12 +114,18 @@ def _runs_table(stamp: Stamp, dataset_name: str | None) -> pd.DataFrame:
 
 
 def runs_table(dataset_name: str | None) -> pd.DataFrame:
-    """Complete runs (optionally of one dataset) with their stage, lineage and the headline
-    metrics (``headline.table_metrics``) of the stages present, newest first."""
-    return _runs_table(_stamp(), dataset_name)
+    """Complete runs (optionally of one dataset) with their label (``registry.labels``), stage,
+    lineage and the headline metrics (``headline.table_metrics``) of the stages present, newest
+    first. Labels carry an age, so the table is rebuilt at least once a minute."""
+    return _runs_table(_stamp(), dataset_name, _minute())
 
 
 def suggested_protocol(dataset_name: str) -> str:
     """The protocol preset the Train page proposes for a stored dataset (``suggested_protocol``)."""
     info = _dataset_infos(_stamp()).get(dataset_name)
     return protocols.suggested_protocol(dataset_name, info.source if info is not None else "")
+
+
+def _minute() -> int:
+    """The current minute, so that caches holding run ages refresh as the ages change."""
+    return int(time.time() // 60)
