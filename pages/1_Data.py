@@ -11,10 +11,55 @@ from recsys_core.data.splits import SPLIT_KINDS, SplitSpec
 from recsys_core.errors import RecScopeError
 from recsys_core.ui import cache, state
 from recsys_core.ui.charts import data as charts
+from recsys_core.ui.charts.bandits import bandit_chart
 from recsys_core.ui.page import setup
 
 #: Selectbox value standing for a split computed here from the widgets below it.
 CUSTOM = "(custom)"
+
+
+def show_bandits(name: str) -> None:
+    """Contextual bandits learnt and evaluated offline on this log, on request (a few seconds)."""
+    st.markdown("**Contextual bandits on this log (offline)**")
+    st.caption(
+        "LinUCB and Thompson sampling learn from the first 80% of requests by time, then choose "
+        "position 1 of each later request's slate. Their click-through rate is estimated from the "
+        "logged clicks by replay (the uniform exploration bucket), IPS and SNIPS (the logged "
+        "propensities), and set against the true CTR the planted relevance gives."
+    )
+    asked = st.session_state.get(state.DATA_BANDITS) == name
+    clicked = not asked and st.button("Evaluate the bandits (a few seconds)", key=state.DATA_GO)
+    if not (asked or clicked):
+        return
+    st.session_state[state.DATA_BANDITS] = name
+    try:
+        with st.spinner("Fitting LinUCB and Thompson sampling and estimating their CTR…"):
+            report, frame = cache.bandit_evaluation(name)
+    except RecScopeError as exc:
+        st.warning(f"The bandits cannot be evaluated on {name}: {exc}")
+        return
+    st.altair_chart(bandit_chart(frame, name), width="stretch")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "policy": st.column_config.TextColumn("Policy"),
+            "estimator": st.column_config.TextColumn("Estimator"),
+            "estimate": st.column_config.NumberColumn("Estimated CTR", format="%.3f"),
+            "low": st.column_config.NumberColumn("95% low", format="%.3f"),
+            "high": st.column_config.NumberColumn("95% high", format="%.3f"),
+            "true_ctr": st.column_config.NumberColumn("True CTR", format="%.3f"),
+            "contains_truth": st.column_config.CheckboxColumn("Interval holds the truth"),
+            "n": st.column_config.NumberColumn("Events", format="localized"),
+        },
+    )
+    st.caption(
+        f"{report.n_train_requests:,} requests train, {report.n_test_requests:,} test "
+        f"({report.n_explored_test:,} in the exploration bucket replay uses). Logging policy: "
+        "the one that wrote the log; uniform random: a uniform choice within the slate."
+    )
+
 
 dataset_name = setup("Data")
 profile = cache.dataset_profile(dataset_name)
@@ -120,6 +165,7 @@ with tabs[6]:
                 ),
             },
         )
+        show_bandits(dataset_name)
 
 st.subheader("Split")
 stored = cache.stored_splits(dataset_name)

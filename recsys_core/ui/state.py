@@ -26,6 +26,8 @@ TRAIN_NOTICE = "train.notice"
 # --- Data page ---
 DATA_SPLIT = "data.split"  # the protocol or stored split whose sizes and leakage are shown
 DATA_CUSTOM = "data.custom"  # prefix of the on-the-fly split's widgets: data.custom.kind, ...
+DATA_BANDITS = "data.bandits"  # the dataset whose offline bandit evaluation was asked for
+DATA_GO = "data.bandits_go"  # the button that asks for it
 # --- Home page ---
 HOME_LOADED = "home.loaded"  # a dataset just loaded or imported: selected on the next run
 # --- Embeddings page ---

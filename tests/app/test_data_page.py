@@ -210,3 +210,22 @@ def test_preset_that_needs_ratings_warns_instead_of_failing(implicit_db: Path) -
     at = _run(split="recbole-general")
     assert "cannot be made on clicks" in _texts(at.warning)
     assert "has no ratings" in _texts(at.warning)
+
+
+def test_the_impressions_tab_evaluates_the_bandits_on_request(synthetic_db: Path) -> None:
+    at = _run()
+    button = at.button(key=state.DATA_GO)
+    assert not any("Off-policy estimates" in t for t in map(str, _chart_titles(at)))
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Off-policy estimates" in str(t) for t in _chart_titles(at))
+    table = next(d.value for d in at.dataframe if "estimator" in d.value.columns)
+    assert set(table["policy"]) == {
+        "LinUCB",
+        "Thompson sampling",
+        "Logging policy",
+        "Uniform random",
+    }
+    assert table["low"].le(table["estimate"]).all() and table["estimate"].le(table["high"]).all()
+    at.run()  # the evaluation stays shown on later reruns
+    assert any("Off-policy estimates" in str(t) for t in _chart_titles(at))

@@ -27,6 +27,10 @@ from recsys_core.ui.cache._shared import (  # noqa: F401
     runs_table,
     suggested_protocol,
 )
+from recsys_core.ui.cache.bandits import (  # noqa: F401
+    _bandit_evaluation,
+    bandit_evaluation,
+)
 from recsys_core.ui.cache.calibration import (  # noqa: F401
     _calibration_comparison,
     _calibration_rows,
