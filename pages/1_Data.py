@@ -190,7 +190,18 @@ choice = st.selectbox(
 )
 state.mirror_to_url(state.DATA_SPLIT)
 spec = None
-if choice == CUSTOM:
+CUSTOM_KEYS = [f"{state.DATA_CUSTOM}.{name}" for name in ("kind", "test", "valid", "seed")]
+if choice != CUSTOM:
+    state.drop_from_url(*CUSTOM_KEYS)
+else:
+    for key, valid, default in zip(
+        CUSTOM_KEYS,
+        [SPLIT_KINDS.__contains__, lambda v: 0.05 <= v <= 0.5, lambda v: 0 <= v <= 0.3],
+        [SPLIT_KINDS[0], 0.2, 0.0],
+        strict=False,
+    ):
+        state.clamp_choice(key, valid, default, key.rsplit(".", 1)[-1])
+    state.show_url_notices()
     cols = st.columns(4)
     kind = cols[0].selectbox("Kind", SPLIT_KINDS, key=f"{state.DATA_CUSTOM}.kind")
     last_out = kind == "leave-last-out"
@@ -218,6 +229,8 @@ if choice == CUSTOM:
         else None,
     )
     seed = cols[3].number_input("Seed", 0, 2**31 - 1, 42, key=f"{state.DATA_CUSTOM}.seed")
+    for key in CUSTOM_KEYS:
+        state.mirror_to_url(key)
     try:
         spec = SplitSpec(kind=kind, test=test, valid=valid, seed=int(seed))
     except RecScopeError as exc:

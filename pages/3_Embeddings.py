@@ -61,6 +61,8 @@ sides = cache.run_embedding_sides(run_id)
 
 st.session_state.setdefault(state.EMB_NEIGHBORS, DEFAULTS.n_neighbors)
 st.session_state.setdefault(state.EMB_MIN_DIST, DEFAULTS.min_dist)
+state.clamp_choice(state.EMB_NEIGHBORS, lambda v: 2 <= v <= 100, DEFAULTS.n_neighbors, "UMAP k")
+state.clamp_choice(state.EMB_MIN_DIST, lambda v: 0 <= v <= 0.99, DEFAULTS.min_dist, "distance")
 with st.sidebar.form("emb.umap"):
     st.markdown("**UMAP settings**")
     st.slider(
@@ -79,6 +81,8 @@ with st.sidebar.form("emb.umap"):
         help="0 packs neighbours into clumps; larger values spread them out.",
     )
     st.form_submit_button("Update the map")
+state.mirror_to_url(state.EMB_NEIGHBORS)
+state.mirror_to_url(state.EMB_MIN_DIST)
 n_neighbors = int(st.session_state[state.EMB_NEIGHBORS])
 min_dist = float(st.session_state[state.EMB_MIN_DIST])
 
@@ -89,6 +93,7 @@ side_col.radio("Map", sides, key=state.EMB_SIDE, format_func=SIDE_LABELS.get)
 state.mirror_to_url(state.EMB_SIDE)
 side = str(st.session_state[state.EMB_SIDE])
 st.session_state.setdefault(state.EMB_METRIC, "cosine")  # the map's own distance
+state.clamp_choice(state.EMB_METRIC, METRICS.__contains__, "cosine", "similarity")
 metric_col.selectbox(
     "Neighbour similarity",
     sorted(METRICS, key=list(METRIC_LABELS).index),
@@ -98,7 +103,10 @@ metric_col.selectbox(
     "laid out by) or inner product (what dot-product models score). " + IP_NOTE,
 )
 st.session_state.setdefault(state.EMB_K, 10)
+state.clamp_choice(state.EMB_K, lambda v: 1 <= v <= 100, 10, "number of neighbours")
 k_col.number_input("Neighbours k", min_value=1, max_value=100, key=state.EMB_K)
+state.mirror_to_url(state.EMB_METRIC)
+state.mirror_to_url(state.EMB_K)
 metric, k = str(st.session_state[state.EMB_METRIC]), int(st.session_state[state.EMB_K])
 
 noun = "items" if side == "item" else "users"
@@ -113,9 +121,12 @@ except RecScopeError as exc:
     st.stop()
 
 colours = colour_fields(points, side)
+state.clamp_choice(state.EMB_COLOUR, colours.__contains__, next(iter(colours)), "colour")
+state.show_url_notices()
 if st.session_state.get(state.EMB_COLOUR) not in colours:
     st.session_state[state.EMB_COLOUR] = next(iter(colours))
 colour_col.selectbox("Colour by", list(colours), key=state.EMB_COLOUR, format_func=colours.get)
+state.mirror_to_url(state.EMB_COLOUR)
 colour = str(st.session_state[state.EMB_COLOUR])
 n_total = model.n_items_ if side == "item" else model.n_users_
 if len(points) < n_total:
@@ -128,6 +139,8 @@ labels = dict(zip(points["id"], points["label"], strict=True))
 by_count = points.sort_values("popularity" if side == "item" else "activity", ascending=False)
 options = by_count["id"].tolist()
 picked_key = state.EMB_ITEM if side == "item" else state.EMB_USER
+state.url_fallback(picked_key, labels, side, labels.get(options[0], options[0]))
+state.show_url_notices()
 if st.session_state.get(picked_key) not in labels:
     st.session_state[picked_key] = options[0]
 st.selectbox(

@@ -82,6 +82,9 @@ choices = compare.metric_choices(
     pointwise=compare.any_ranking(records),
     next_item=compare.is_next_item(first.protocol),
 )
+state.url_fallback(state.COMPARE_FAMILIES, choices.families, "metric", None)
+state.url_fallback(state.COMPARE_KS, choices.ks, "k", None)
+state.show_url_notices()
 keep_valid(state.COMPARE_FAMILIES, choices.families, choices.defaults)
 keep_valid(state.COMPARE_KS, choices.ks, [int(first.protocol.get("k", 10))])
 family_col, k_col, baseline_col = st.columns([3, 1, 2])
@@ -89,6 +92,10 @@ family_col.multiselect(
     "Metrics", choices.families, key=state.COMPARE_FAMILIES, format_func=compare.family_label
 )
 k_col.multiselect("k", choices.ks, key=state.COMPARE_KS)
+state.mirror_to_url(state.COMPARE_FAMILIES)
+state.mirror_to_url(state.COMPARE_KS)
+state.url_fallback(state.COMPARE_BASELINE, run_ids, "baseline run", run_ids[0])
+state.show_url_notices()
 if st.session_state.get(state.COMPARE_BASELINE) not in run_ids:
     st.session_state[state.COMPARE_BASELINE] = run_ids[0]
 baseline_col.selectbox(
@@ -107,6 +114,7 @@ if not metrics:
 # rerun decide now whether the comparison includes sampled evaluation.
 st.session_state.setdefault(state.COMPARE_SAMPLED, False)
 st.session_state.setdefault(state.COMPARE_NEGATIVES, 100)
+state.clamp_choice(state.COMPARE_NEGATIVES, NEGATIVE_CHOICES.__contains__, 100, "negatives")
 n_negatives = None
 if st.session_state[state.COMPARE_SAMPLED]:
     n_negatives = int(st.session_state[state.COMPARE_NEGATIVES])
@@ -181,9 +189,12 @@ segment_bars = None
 if result.segments is None:
     st.info("Segments break down per-user top-N metrics; choose one besides coverage and gini.")
 else:
+    state.url_fallback(state.COMPARE_SEGMENT_METRIC, result.segment_metrics, "metric", None)
+    state.show_url_notices()
     if st.session_state.get(state.COMPARE_SEGMENT_METRIC) not in result.segment_metrics:
         st.session_state[state.COMPARE_SEGMENT_METRIC] = result.segment_metrics[0]
     st.selectbox("Metric to chart", result.segment_metrics, key=state.COMPARE_SEGMENT_METRIC)
+    state.mirror_to_url(state.COMPARE_SEGMENT_METRIC)
     st.dataframe(
         result.segments,
         hide_index=True,
@@ -205,6 +216,8 @@ st.caption(
 toggle_col, negatives_col = st.columns([2, 1])
 toggle_col.toggle("Also evaluate with sampled negatives", key=state.COMPARE_SAMPLED)
 negatives_col.selectbox("Negatives per test item", NEGATIVE_CHOICES, key=state.COMPARE_NEGATIVES)
+state.mirror_to_url(state.COMPARE_SAMPLED)
+state.mirror_to_url(state.COMPARE_NEGATIVES)
 flip_lines = None
 if result.sampled is not None:
     sampled = result.sampled

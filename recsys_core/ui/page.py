@@ -38,6 +38,7 @@ def setup(title: str, icon: str = "🎯") -> str:
         menu_items={"About": _about(names)},
     )
     state.init_state(default)
+    state.url_fallback(state.DATASET, names, "dataset", default)
     if st.session_state[state.DATASET] not in names:
         st.session_state[state.DATASET] = default
     with st.sidebar:
@@ -56,6 +57,7 @@ def setup(title: str, icon: str = "🎯") -> str:
             _starter_line()
     state.mirror_to_url(state.DATASET)
     st.title(title)
+    state.show_url_notices()
     return str(st.session_state[state.DATASET])
 
 

@@ -26,6 +26,7 @@ def pick_run(
     if runs.empty:
         return None
     options = runs["run"].tolist()
+    state.url_fallback(state.RUN, options, "run", _label(runs, options[0]))
     if st.session_state.get(state.RUN) not in options:
         st.session_state[state.RUN] = options[0]
     st.selectbox(
@@ -35,6 +36,7 @@ def pick_run(
         format_func=lambda run_id: _label(runs, run_id),
         persist_state="session",  # the chosen run follows the person from page to page
     )
+    state.show_url_notices()
     state.mirror_to_url(state.RUN)
     return str(st.session_state[state.RUN])
 
@@ -45,6 +47,7 @@ def pick_runs(dataset_name: str, *, label: str = "Runs to compare") -> list[str]
     if runs.empty:
         return []
     options = runs["run"].tolist()
+    state.url_fallback(state.COMPARE_RUNS, options, "run", None)
     chosen = [r for r in st.session_state.get(state.COMPARE_RUNS, []) if r in options]
     st.session_state[state.COMPARE_RUNS] = chosen or options[:2]
     st.multiselect(
@@ -54,5 +57,6 @@ def pick_runs(dataset_name: str, *, label: str = "Runs to compare") -> list[str]
         format_func=lambda run_id: _label(runs, run_id),
         persist_state="session",
     )
+    state.show_url_notices()
     state.mirror_to_url(state.COMPARE_RUNS)
     return list(st.session_state[state.COMPARE_RUNS])

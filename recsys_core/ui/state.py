@@ -6,6 +6,9 @@ link reopens the same view.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from typing import Any
+
 import streamlit as st
 
 # --- shared (every page) ---
@@ -71,18 +74,91 @@ QUERY_PARAMS = {
     EMB_USER: "emb_user",
     COMPARE_RUNS: "runs",
     COMPARE_BASELINE: "baseline",
+    COMPARE_FAMILIES: "metrics",
+    COMPARE_KS: "k",
+    COMPARE_SAMPLED: "sampled",
+    COMPARE_NEGATIVES: "negatives",
+    COMPARE_SEGMENT_METRIC: "segment",
+    EMB_COLOUR: "colour",
+    EMB_METRIC: "similarity",
+    EMB_K: "neighbours",
+    EMB_NEIGHBORS: "umap_neighbors",
+    EMB_MIN_DIST: "umap_min_dist",
+    f"{DATA_CUSTOM}.kind": "split_kind",
+    f"{DATA_CUSTOM}.test": "split_test",
+    f"{DATA_CUSTOM}.valid": "split_valid",
+    f"{DATA_CUSTOM}.seed": "split_seed",
 }
-LIST_KEYS = frozenset({COMPARE_RUNS})
+LIST_KEYS = frozenset({COMPARE_RUNS, COMPARE_FAMILIES, COMPARE_KS})
+#: Keys whose widgets hold numbers or switches: how the URL's text becomes their value (list
+#: keys convert each element). Other keys hold text.
+PARAM_TYPES: dict[str, Callable[[str], Any]] = {
+    COMPARE_KS: int,
+    COMPARE_SAMPLED: lambda text: {"1": True, "0": False}[text],
+    COMPARE_NEGATIVES: int,
+    EMB_K: int,
+    EMB_NEIGHBORS: int,
+    EMB_MIN_DIST: float,
+    f"{DATA_CUSTOM}.test": float,
+    f"{DATA_CUSTOM}.valid": float,
+    f"{DATA_CUSTOM}.seed": int,
+}
+#: Keys the URL set in this session and no page has checked yet (see ``url_fallback``).
+FROM_URL = "app.from_url"
+#: Why parameters of the URL were ignored (shown once by ``show_url_notices``).
+URL_NOTICES = "app.url_notices"
 
 
 def init_state(default_dataset: str) -> None:
-    """Initialise selections, preferring what the URL carries."""
+    """Initialise selections, preferring what the URL carries; a value of the wrong type is
+    ignored with a notice (``show_url_notices``), never an exception."""
+    from_url: set[str] = st.session_state.setdefault(FROM_URL, set())
+    notices: list[str] = st.session_state.setdefault(URL_NOTICES, [])
     for key, param_name in QUERY_PARAMS.items():
         if key not in st.session_state and param_name in st.query_params:
-            value = st.query_params[param_name]
-            is_list = key in LIST_KEYS
-            st.session_state[key] = [v for v in value.split(",") if v] if is_list else value
+            text = st.query_params[param_name]
+            try:
+                st.session_state[key] = parse_param(key, text)
+            except (KeyError, ValueError):
+                notices.append(f"The link's {param_name}={text!r} is not a valid value; ignored.")
+                del st.query_params[param_name]
+            else:
+                from_url.add(key)
     st.session_state.setdefault(DATASET, default_dataset)
+
+
+def parse_param(key: str, text: str) -> Any:
+    """The session value of ``key`` from its query parameter's text (lists comma-separated)."""
+    convert = PARAM_TYPES.get(key, str)
+    if key in LIST_KEYS:
+        return [convert(part) for part in text.split(",") if part]
+    return convert(text)
+
+
+def show_url_notices() -> None:
+    """Say, once, which parameters of the link were ignored."""
+    for notice in st.session_state.pop(URL_NOTICES, []):
+        st.info(notice)
+
+
+def url_fallback(key: str, valid: Collection[Any], what: str, shown: str | None) -> None:
+    """When the link set ``key`` to something that does not exist (not in ``valid``), queue a
+    notice naming it and what is shown instead (``show_url_notices`` draws it), so a shared link
+    never silently shows another view.
+
+    Call it before the widget resets the value; for a list the unknown elements are named.
+    """
+    from_url: set[str] = st.session_state.get(FROM_URL, set())
+    if key not in from_url:
+        return
+    from_url.discard(key)
+    value = st.session_state.get(key)
+    missing = [v for v in (value if key in LIST_KEYS else [value]) if v not in valid]
+    if missing:
+        names = ", ".join(map(str, missing))
+        instead = f"; showing {shown} instead" if shown else ""
+        notices: list[str] = st.session_state.setdefault(URL_NOTICES, [])
+        notices.append(f"The link names {what} {names}, which does not exist here{instead}.")
 
 
 def weight_key(reranker: str) -> str:
@@ -90,12 +166,39 @@ def weight_key(reranker: str) -> str:
     return f"{RECS_WEIGHT}.{reranker}"
 
 
+def clamp_choice(key: str, valid: Callable[[Any], bool], default: Any, what: str) -> None:
+    """Before a widget renders: a value the link set that the widget cannot hold (an unknown
+    option, a number out of its range) becomes ``default``, with a notice."""
+    if key in st.session_state and not valid(st.session_state[key]):
+        if key in st.session_state.get(FROM_URL, set()):
+            notices: list[str] = st.session_state.setdefault(URL_NOTICES, [])
+            notices.append(
+                f"The link's {what} {st.session_state[key]!r} is not possible here; "
+                f"showing {default!r} instead."
+            )
+        st.session_state[key] = default
+
+
 def mirror_to_url(key: str) -> None:
-    """Write a shareable selection to the URL (or drop it when empty)."""
+    """Write a shareable selection to the URL (or drop it when empty); the inverse of
+    ``parse_param`` (switches as 1/0, lists comma-joined)."""
     value = st.session_state.get(key)
     name = QUERY_PARAMS[key]
     if value is None or value == [] or value == "":
         if name in st.query_params:
             del st.query_params[name]
         return
-    st.query_params[name] = ",".join(value) if key in LIST_KEYS else str(value)
+    st.query_params[name] = ",".join(map(_text, value)) if key in LIST_KEYS else _text(value)
+
+
+def drop_from_url(*keys: str) -> None:
+    """Remove selections from the URL (e.g. a custom split's settings once a preset is chosen)."""
+    for key in keys:
+        if QUERY_PARAMS[key] in st.query_params:
+            del st.query_params[QUERY_PARAMS[key]]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return f"{value:g}" if isinstance(value, float) else str(value)
