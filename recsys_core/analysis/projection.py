@@ -6,7 +6,9 @@ its length mostly carries popularity in dot-product models. The first fit in a p
 with numba (16–26 s) and later fits of a few thousand points take seconds, so a projection is
 written once to ``<run artifact dir>/projections/<side>-<params key>.parquet`` (atomically: a
 temporary file, then ``os.replace``) and read back ever after; a run's vectors never change, so
-the run id and the parameters identify it fully, and deleting the run deletes its projections.
+the run id and the parameters identify it fully, and deleting the run deletes its projections. A
+cache file that is a link or unreadable raises ``DamagedArtifactError`` naming the run and the
+file (deleting the file makes the next call fit it again).
 
 Sets larger than ``max_points`` are subsampled deterministically: ``sample_rows`` draws
 ``max_points`` distinct rows with ``numpy.random.default_rng(seed)`` and keeps them in index order,
@@ -25,11 +27,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from recsys_core.artifacts import write_parquet_atomic
+from recsys_core.artifacts import cache_damage, read_parquet, write_parquet_atomic
 from recsys_core.config import param
-from recsys_core.errors import ConfigError, DataError
+from recsys_core.errors import ConfigError, DamagedArtifactError, DataError
 from recsys_core.models.base import Recommender
 from recsys_core.registry.runs import get_run, load_run_model
 from recsys_core.types import FloatArray, IntArray
@@ -180,9 +181,11 @@ def load_or_project(
         Frame with one row per projected point: idx (int64, the user/item index), x, y (float32).
     """
     target = projection_path(artifact_dir, side, params)
-    cached = _read_projection(target, len(vectors))
-    if cached is not None:
-        return cached
+    if target.exists() or target.is_symlink():
+        try:
+            return _read_projection(target, len(vectors))
+        except DamagedArtifactError as error:
+            raise cache_damage(Path(artifact_dir), error) from None
     coords = project_embeddings(
         vectors,
         n_neighbors=params.n_neighbors,
@@ -222,14 +225,20 @@ def run_projection(
     return load_or_project(record.artifact_dir, side, vectors, params or ProjectionParams())
 
 
-def _read_projection(target: Path, n_rows: int) -> pd.DataFrame | None:
-    """A cached projection, or None when it is missing or unusable (then it is fitted again)."""
-    if not target.is_file():
-        return None
-    try:
-        frame = pd.read_parquet(target)
-    except (OSError, ValueError, pa.ArrowException):
-        return None
-    if list(frame.columns) != list(_COLUMNS) or (len(frame) and frame["idx"].max() >= n_rows):
-        return None
+def _read_projection(target: Path, n_rows: int) -> pd.DataFrame:
+    """A cached projection of ``n_rows`` vectors; ``DamagedArtifactError`` when it is a link,
+    unreadable, or not (idx, x, y) rows with indices in [0, n_rows)."""
+    fix = "delete it and the projection is fitted again"
+    frame = read_parquet(target, fix)
+    if list(frame.columns) != list(_COLUMNS):
+        raise DamagedArtifactError(
+            target, f"holds columns {list(frame.columns)}, not {list(_COLUMNS)}", fix
+        )
+    idx = frame["idx"]
+    if not pd.api.types.is_integer_dtype(idx) or (
+        len(frame) and (idx.min() < 0 or idx.max() >= n_rows)
+    ):
+        raise DamagedArtifactError(target, f"holds point indices outside [0, {n_rows})", fix)
+    if not all(pd.api.types.is_float_dtype(frame[axis]) for axis in ("x", "y")):
+        raise DamagedArtifactError(target, "holds coordinates that are not numbers", fix)
     return frame

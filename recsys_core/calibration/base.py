@@ -11,7 +11,6 @@ reads one back. Shape legend: N rows.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -19,6 +18,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from safetensors.numpy import save_file
 
+from recsys_core import strict_json
 from recsys_core.errors import DataError, NotFittedError
 from recsys_core.types import FloatArray
 
@@ -101,7 +101,7 @@ class Calibrator(ABC):
             "method": self.method,
             "arrays": sorted(arrays),
         }
-        (directory / HEADER_FILE).write_text(json.dumps(header, indent=2, sort_keys=True))
+        (directory / HEADER_FILE).write_text(strict_json.dumps(header, indent=2, sort_keys=True))
 
     def _check_fitted(self) -> None:
         if not self.is_fitted():

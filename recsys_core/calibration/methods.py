@@ -12,6 +12,7 @@ from pathlib import Path
 
 from safetensors.numpy import load_file
 
+from recsys_core.artifacts import regular_file
 from recsys_core.calibration.base import (
     ARRAYS_FILE,
     FORMAT,
@@ -23,7 +24,7 @@ from recsys_core.calibration.base import (
 from recsys_core.calibration.bayesian import BayesianBinningCalibrator
 from recsys_core.calibration.isotonic import IsotonicCalibrator
 from recsys_core.calibration.platt import PlattCalibrator
-from recsys_core.errors import ConfigError, DataError
+from recsys_core.errors import ConfigError, DamagedArtifactError
 
 #: Calibrator classes by method name, in ``METHODS`` order.
 CALIBRATORS: dict[str, type[Calibrator]] = {
@@ -45,41 +46,38 @@ def load_calibrator(directory: Path) -> Calibrator:
     """The calibrator saved in ``directory``.
 
     Raises:
-        DataError: a file is missing, corrupt, of another format or version, names an unknown
-            method, or holds arrays that do not fit the method.
+        DamagedArtifactError: a file is missing, a link, corrupt, of another format or version,
+            names an unknown method, or holds arrays that do not fit the method.
     """
     directory = Path(directory)
     header_path, arrays_path = directory / HEADER_FILE, directory / ARRAYS_FILE
     fix = "calibrate the run again"
-    if not header_path.is_file() or not arrays_path.is_file():
-        raise DataError(
-            f"{directory} is not a saved calibrator (it needs {HEADER_FILE} and {ARRAYS_FILE}); "
-            f"{fix}"
-        )
+    if not all(path.exists() or path.is_symlink() for path in (header_path, arrays_path)):
+        problem = f"is not a saved calibrator (it needs {HEADER_FILE} and {ARRAYS_FILE})"
+        raise DamagedArtifactError(directory, problem, fix)
+    for path in (header_path, arrays_path):
+        regular_file(path, fix)
     try:
-        header = json.loads(header_path.read_text())
+        header = json.loads(header_path.read_bytes())
         arrays = load_file(str(arrays_path))
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the same corrupt artifact
-        raise DataError(
-            f"{directory} holds a corrupt calibrator ({type(exc).__name__}: {exc}); {fix}"
-        ) from None
+        problem = f"holds a corrupt calibrator ({type(exc).__name__}: {exc})"
+        raise DamagedArtifactError(directory, problem, fix) from None
     if not isinstance(header, dict) or (header.get("format"), header.get("version")) != (
         FORMAT,
         VERSION,
     ):
-        raise DataError(
-            f"{header_path} is not a {FORMAT} file of version {VERSION}; {fix} with this version "
-            "of RecScope"
-        )
+        problem = f"is not a {FORMAT} file of version {VERSION}"
+        raise DamagedArtifactError(header_path, problem, f"{fix} with this version of RecScope")
     method = header.get("method")
     if method not in CALIBRATORS:
-        raise DataError(f"{header_path} names an unknown method {method!r}; {fix}")
+        raise DamagedArtifactError(header_path, f"names an unknown method {method!r}", fix)
     calibrator = CALIBRATORS[method]()
     try:
         calibrator.restore(arrays)
-    except (KeyError, ValueError) as exc:
-        raise DataError(
-            f"{directory} holds an incomplete or mismatched {method} calibrator "
-            f"({type(exc).__name__}: {exc}); {fix}"
-        ) from None
+    except (KeyError, ValueError, IndexError, TypeError) as exc:
+        problem = (
+            f"holds an incomplete or mismatched {method} calibrator ({type(exc).__name__}: {exc})"
+        )
+        raise DamagedArtifactError(arrays_path, problem, fix) from None
     return calibrator

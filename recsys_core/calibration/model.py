@@ -18,7 +18,6 @@ safetensors and ``report.json`` (the before/after table and reliability curves).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -26,6 +25,8 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from scipy.special import logit
 
+from recsys_core import strict_json
+from recsys_core.artifacts import read_json
 from recsys_core.calibration.base import METHODS, Calibrator
 from recsys_core.calibration.downsampling import correct_logits
 from recsys_core.calibration.methods import load_calibrator
@@ -129,7 +130,7 @@ class CalibratedModel:
         self.base.save(directory)
         self.calibrator.save(directory / CALIBRATION_DIR)
         if self.report is not None:
-            report = json.dumps(self.report, indent=2, sort_keys=True, allow_nan=False)
+            report = strict_json.dumps(self.report, indent=2, sort_keys=True)
             (directory / CALIBRATION_DIR / REPORT_FILE).write_text(report)
 
     @classmethod
@@ -150,11 +151,6 @@ class CalibratedModel:
         calibrator = load_calibrator(directory / CALIBRATION_DIR)
         report_path = directory / CALIBRATION_DIR / REPORT_FILE
         report = None
-        if report_path.is_file():
-            try:
-                report = json.loads(report_path.read_text())
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise DataError(
-                    f"{report_path} is corrupt ({exc}); calibrate the run again"
-                ) from None
+        if report_path.exists() or report_path.is_symlink():
+            report = read_json(report_path, "calibrate the run again")
         return cls(base, calibrator, report=report)

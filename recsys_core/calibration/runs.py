@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from recsys_core.artifacts import run_files
 from recsys_core.calibration.bayesian import BayesianBinningCalibrator
 from recsys_core.calibration.downsampling import correct_logits
 from recsys_core.calibration.methods import make_calibrator
@@ -233,6 +234,7 @@ def load_calibrated_model(run_id: str, *, path: Path | None = None) -> Calibrate
 
     Raises:
         DataError: no such complete run, or it is not of kind ``calibrated``.
+        DamagedArtifactError: a file of its model or calibrator is damaged.
     """
     record = runs.get_run(run_id, path=path)
     if record.kind != CALIBRATED_KIND:
@@ -241,7 +243,8 @@ def load_calibrated_model(run_id: str, *, path: Path | None = None) -> Calibrate
             "registry.load_run_model, or calibrate it first"
         )
     runs.load_run_model(run_id, path=path)  # the completeness and artifact checks
-    return CalibratedModel.load(record.artifact_dir / runs.MODEL_DIR)
+    with run_files(run_id, record.artifact_dir):
+        return CalibratedModel.load(record.artifact_dir / runs.MODEL_DIR)
 
 
 def _stage(name: str, probs: FloatArray, labels: FloatArray) -> CalibrationStage:

@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import numpy as np
+from recsys_core import strict_json
 
 
 def emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
-    """Print ``payload`` as one JSON object when ``--json`` was given, else ``text``."""
-    print(json.dumps(_jsonable(payload)) if getattr(args, "json", False) else text)
-
-
-def _jsonable(value: Any) -> Any:
-    """``value`` as strict JSON types: numpy scalars unwrapped, NaN/inf as null, paths as text."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    return value
+    """Print ``payload`` as one strict JSON object (NaN and infinities as null, numpy scalars
+    unwrapped, paths and date-times as text) when ``--json`` was given, else ``text``."""
+    print(strict_json.dumps(payload) if getattr(args, "json", False) else text)
 
 
 def download_progress(label: str) -> Callable[[int, int], None]:

@@ -21,10 +21,12 @@ _COLUMNS = [
 
 
 def runs_list(args: argparse.Namespace) -> None:
-    """Print the complete runs, newest first, optionally of one dataset."""
-    from recsys_core.registry import list_runs
+    """Print the complete runs, newest first, optionally of one dataset; a run whose files a
+    quick look finds damaged is flagged (``damaged``: the problem and its fix) and listed."""
+    from recsys_core.registry import list_runs, run_damage
 
     records = list_runs(args.dataset)
+    damage = {r.run_id: run_damage(r) for r in records}
     rows = [
         {
             "run_id": r.run_id,
@@ -38,10 +40,16 @@ def runs_list(args: argparse.Namespace) -> None:
             "precision@10": r.metrics.get("precision@10"),
             "train_seconds": r.train_seconds,
             "created_at": r.created_at.isoformat(timespec="seconds"),
+            "damaged": None if damage[r.run_id] is None else str(damage[r.run_id]),
         }
         for r in records
     ]
-    emit(args, {"runs": rows}, format_table(rows, _COLUMNS))
+    damaged = [str(error) for error in damage.values() if error is not None]
+    columns = [*_COLUMNS, "damaged"] if damaged else _COLUMNS
+    table = [{**row, "damaged": "yes" if row["damaged"] else ""} for row in rows]
+    for message in damaged:
+        note(f"warning: {message}")
+    emit(args, {"runs": rows}, format_table(table, columns))
 
 
 def runs_delete(args: argparse.Namespace) -> None:

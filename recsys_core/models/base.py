@@ -11,7 +11,6 @@ nothing is ever pickled.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,11 +19,14 @@ from typing import Any, ClassVar, Literal, Self, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import save_file
 
+from recsys_core import strict_json
+from recsys_core.artifacts import read_json, read_safetensors
 from recsys_core.config import Config, param
 from recsys_core.data.dataset import TrainSplit
-from recsys_core.errors import ConfigError, DataError, NotFittedError
+from recsys_core.errors import ConfigError, DamagedArtifactError, DataError, NotFittedError
+from recsys_core.models.saved_state import csr_from_arrays
 from recsys_core.retrieval.exact_topk import top_k_rows
 from recsys_core.training import Callback, EpochReport, notify
 from recsys_core.types import Embeddings, FloatArray, IntArray, TopK
@@ -44,6 +46,8 @@ __all__ = [
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
+#: How to recover a damaged model folder outside the run registry (inside it, the run's fix).
+SAVE_AGAIN = "save the model again (or restore the folder from a copy)"
 #: Users scored per chunk when a full (U, I) score matrix would be too large.
 SCORE_CHUNK_USERS = 1024
 
@@ -227,48 +231,74 @@ class Recommender(ABC):
             "n_users": int(self.n_users_),
             "n_items": int(self.n_items_),
         }
-        (directory / CONFIG_FILE).write_text(json.dumps(payload, indent=2, sort_keys=True))
+        (directory / CONFIG_FILE).write_text(strict_json.dumps(payload, indent=2, sort_keys=True))
 
     @classmethod
     def load(cls, directory: Path) -> Self:
-        """Rebuild a saved model; refuses anything that is not our JSON + safetensors pair."""
+        """Rebuild a saved model; refuses anything that is not our JSON + safetensors pair.
+
+        The arrays are checked against the config (shapes, dtypes, index ranges) and one user is
+        scored, so damaged weights fail here, naming the file, rather than in a later call.
+
+        Raises:
+            DamagedArtifactError: a file is missing, a link, unreadable, or its contents do not
+                fit the saved config.
+            DataError: the directory holds another architecture than ``cls``.
+        """
         directory = Path(directory)
         config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
-        if not config_path.is_file() or not weights_path.is_file():
-            raise DataError(
-                f"{directory} is not a saved model: it needs {CONFIG_FILE} and {WEIGHTS_FILE}"
-            )
+        payload = read_json(config_path, SAVE_AGAIN)
+        state = read_safetensors(weights_path, SAVE_AGAIN)
+        model = cls._from_payload(payload, config_path)
         try:
-            payload = json.loads(config_path.read_text())
-            state = load_file(str(weights_path))
-        except (json.JSONDecodeError, UnicodeDecodeError, OSError, Exception) as exc:  # noqa: BLE001
-            raise DataError(
-                f"{directory} holds a corrupt model artifact ({type(exc).__name__}: {exc}); "
-                "retrain the run or restore its files"
-            ) from None
-        model_cls = get_model_class(payload.get("model", "")) if cls is Recommender else cls
-        if payload.get("model") != model_cls.name:
-            raise DataError(
-                f"{directory} holds a {payload.get('model')!r} model, not {model_cls.name!r}"
-            )
-        model = model_cls(model_cls.config_class.from_dict(payload["config"]))
-        model.n_users_ = int(payload["n_users"])
-        model.n_items_ = int(payload["n_items"])
-        if "seen.indptr" in state:
-            indptr, indices = state.pop("seen.indptr"), state.pop("seen.indices")
-            model.seen_ = sp.csr_matrix(
-                (np.ones(len(indices), dtype=np.float32), indices, indptr),
-                shape=(model.n_users_, model.n_items_),
-            )
-        try:
+            seen = state.pop("seen.indptr"), state.pop("seen.indices")  # every fit records them
+            model.seen_ = csr_from_arrays("seen", *seen, None, (model.n_users_, model.n_items_))
             model.load_extra(directory)
             model._restore(state)
-        except (KeyError, ValueError, IndexError) as exc:
-            raise DataError(
-                f"{directory} holds an incomplete or mismatched {model.name} artifact "
-                f"({type(exc).__name__}: {exc}); retrain the run"
-            ) from None
+            model._check_restored()
+        except DamagedArtifactError:
+            raise
+        except (KeyError, ValueError, IndexError, TypeError) as exc:  # DataError is a ValueError
+            reason = f"lacks the array {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+            problem = f"does not fit its {CONFIG_FILE} ({reason})"
+            raise DamagedArtifactError(weights_path, problem, SAVE_AGAIN) from None
         return model
+
+    @classmethod
+    def _from_payload(cls, payload: dict[str, Any], config_path: Path) -> Self:
+        """An unfitted model with the config and index space ``config.json`` records."""
+        name = payload.get("model")
+        if cls is not Recommender and name != cls.name:
+            raise DataError(f"{config_path.parent} holds a {name!r} model, not {cls.name!r}")
+        try:
+            model_cls = get_model_class(str(name)) if cls is Recommender else cls
+            model = model_cls(model_cls.config_class.from_dict(payload["config"]))
+            model.n_users_ = int(payload["n_users"])
+            model.n_items_ = int(payload["n_items"])
+        except (KeyError, TypeError, ValueError) as exc:  # ConfigError is a ValueError
+            reason = f"lacks {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+            problem = f"is not a saved model's config ({reason})"
+            raise DamagedArtifactError(config_path, problem, SAVE_AGAIN) from None
+        if model.n_users_ < 1 or model.n_items_ < 1:
+            problem = f"records {model.n_users_} users and {model.n_items_} items"
+            raise DamagedArtifactError(config_path, problem, SAVE_AGAIN)
+        return model  # type: ignore[return-value]
+
+    def _check_restored(self) -> None:
+        """Score user 0 and look at the embeddings: arrays that passed their own checks but do
+        not fit together raise ValueError here."""
+        scores = np.shape(self.score(np.zeros(1, dtype=np.int64)))
+        if scores != (1, self.n_items_):
+            raise ValueError(f"a user's scores have shape {scores}, not (1, {self.n_items_})")
+        vectors = self.embeddings()
+        for side, matrix, rows in (
+            ("user", vectors.user, self.n_users_),
+            ("item", vectors.item, self.n_items_),
+        ):
+            if matrix is not None and (np.ndim(matrix) != 2 or len(matrix) != rows):
+                raise ValueError(
+                    f"the {side} vectors have shape {np.shape(matrix)}, not ({rows}, D)"
+                )
 
     def save_extra(self, directory: Path) -> None:  # noqa: B027 - optional hook
         """Write non-array state (vocabularies, a text model dump) as JSON or text files."""

@@ -74,6 +74,12 @@ class RankingModel(Recommender):
 
     def load_extra(self, directory: Path) -> None:
         self.encoder_ = FeatureEncoder.load(Path(directory) / FEATURES_DIR)
+        sizes = (self.encoder_.n_users, self.encoder_.n_items)
+        if sizes != (self.n_users_, self.n_items_):
+            raise ValueError(
+                f"its {FEATURES_DIR}/ encoder covers {sizes[0]} users and {sizes[1]} items, the "
+                f"model {self.n_users_} and {self.n_items_}"
+            )
 
     # --- scoring through rows ---------------------------------------------------------------
     def score_pairs(self, user_idx: IntArray, item_idx: IntArray) -> FloatArray:

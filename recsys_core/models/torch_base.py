@@ -167,12 +167,24 @@ class TorchRecommender(Recommender):
         self.device_ = resolve_device(self.config.device)
         self.restore_fitted(state)
         net = self.build_net()
-        try:
-            net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in state.items()})
-        except RuntimeError as exc:  # shape mismatches and missing/unexpected keys
-            raise ValueError(str(exc).splitlines()[0]) from None
+        _check_net_state(net, state)
+        net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in state.items()})
         self.net_ = net.to(self.device_).eval()
 
     def to_tensor(self, values: np.ndarray, dtype: torch.dtype = torch.int64) -> torch.Tensor:
         """A numpy array as a tensor on the model's device."""
         return torch.tensor(np.asarray(values), dtype=dtype, device=self.device_)
+
+
+def _check_net_state(net: nn.Module, state: dict[str, np.ndarray]) -> None:
+    """ValueError naming the first array of ``state`` that ``net`` lacks, misses or would get in
+    another shape (``load_state_dict`` only says so in a multi-line message)."""
+    expected = {name: tuple(tensor.shape) for name, tensor in net.state_dict().items()}
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    if missing or unexpected:
+        raise ValueError(f"the net's arrays differ: missing {missing}, unexpected {unexpected}")
+    for name, shape in expected.items():
+        found = tuple(state[name].shape)
+        if found != shape:
+            raise ValueError(f"{name} has shape {found} where {shape} was expected")

@@ -15,6 +15,7 @@ from recsys_core.registry.runs import (
     list_runs,
     load_per_user_metrics,
     load_run_model,
+    run_damage,
     start_run,
 )
 from recsys_core.registry.schema import RUN_KINDS, STAGES
@@ -31,5 +32,6 @@ __all__ = [
     "list_runs",
     "load_per_user_metrics",
     "load_run_model",
+    "run_damage",
     "start_run",
 ]

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from recsys_core.artifacts import write_parquet_atomic
+from recsys_core.artifacts import cache_damage, read_parquet, write_parquet_atomic
 from recsys_core.data.protocols import protocol_from_dict
+from recsys_core.errors import DamagedArtifactError
 from recsys_core.evaluation.compare import available_metrics, parse_metric
 from recsys_core.evaluation.protocol import evaluate_sampled_run
 from recsys_core.experiment import prepare_split
@@ -32,11 +33,17 @@ def sampled_per_user(run_id: str, n_negatives: int, *, path: Path | None = None)
     ``n_negatives`` negatives drawn with the split's seed (so every run on the split faces the same
     negatives) at every k of the run's full evaluation, and the frame is written atomically to
     ``<artifact_dir>/sampled-<n>.parquet``.
+
+    Raises:
+        DamagedArtifactError: the cached frame is a link or unreadable (delete it to recompute).
     """
     record = runs.get_run(run_id, path=path)
     cached = sampled_frame_path(record, n_negatives)
-    if cached.is_file():
-        return pd.read_parquet(cached)
+    if cached.exists() or cached.is_symlink():
+        try:
+            return read_parquet(cached, "delete it", columns=("user_idx",))
+        except DamagedArtifactError as error:
+            raise cache_damage(record.artifact_dir, error) from None
     protocol = protocol_from_dict(record.protocol)
     full = runs.load_per_user_metrics(run_id, path=path)
     ks = sorted({parse_metric(name)[1] for name in available_metrics(full)})

@@ -5,7 +5,10 @@ On disk a run is ``<runs dir>/<run_id>/``: ``model/config.json`` + ``model/weigh
 ``per_user_pointwise.parquet`` (per-user rows, positives, AUC and log loss) and ``run.json``
 (metrics, evaluation labels, training history). Artifacts are written to a temporary folder and
 renamed into place before the DuckDB row turns ``complete``, so a run interrupted half-way never
-shows as complete. Nothing is unpickled.
+shows as complete. Nothing is unpickled: every reader refuses a file that is missing, a link (no
+link is followed inside a run's folder), unreadable or of the wrong shape with one
+``DamagedArtifactError`` naming the run, the file and how to recover (``artifacts.run_files``);
+``run_damage`` is the quick look that listings flag damaged runs with.
 
 A run is trained (kind ``train``) or derived from a complete parent run on the same dataset and
 split (``rerank``, ``cascade``, ``calibrated``); ``lineage`` walks back to the trained run, and a
@@ -26,22 +29,32 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
+from recsys_core import strict_json
+from recsys_core.artifacts import (
+    read_json,
+    read_parquet,
+    run_files,
+)
 from recsys_core.data import store
-from recsys_core.errors import ConfigError, DataError
+from recsys_core.errors import ConfigError, DamagedArtifactError, DataError
 from recsys_core.evaluation.protocol import EvaluationResult
 from recsys_core.models.base import Recommender
+from recsys_core.registry.layout import (
+    FIX,
+    MODEL_DIR,
+    PER_USER_FILE,
+    POINTWISE_COLUMNS,
+    POINTWISE_PER_USER_FILE,
+    RUN_FILE,
+    SAMPLED_PER_USER_FILE,
+    check_per_user,
+    check_run_folder,
+    quick_look,
+)
 from recsys_core.registry.lineage import LIST_HINT, ancestor_ids, check_deletable, check_parent
 from recsys_core.registry.schema import RUN_KINDS, TRAIN_KIND
 
-MODEL_DIR = "model"
-PER_USER_FILE = "per_user.parquet"
-SAMPLED_PER_USER_FILE = "per_user_sampled.parquet"
-POINTWISE_PER_USER_FILE = "per_user_pointwise.parquet"
-#: Columns of ``POINTWISE_PER_USER_FILE`` (``PointwiseEvaluation.to_frame``).
-POINTWISE_COLUMNS = ("user_idx", "n_rows", "n_positive", "auc", "logloss")
-RUN_FILE = "run.json"
 _COLUMNS = (
     "run_id, dataset, split_name, model, config, seed, status, metrics, train_seconds, "
     "created_at, finished_at, artifact_dir, kind, stage, parent_run_id"
@@ -133,7 +146,7 @@ def start_run(
                 dataset,
                 split_name,
                 model.name,
-                json.dumps(config),
+                strict_json.dumps(config),
                 int(model.config.seed),
                 _now(),
                 run_id,
@@ -187,7 +200,7 @@ def finish_run(
             },
             "history": history or [],
         }
-        (staging / RUN_FILE).write_text(json.dumps(payload, indent=2, sort_keys=True))
+        (staging / RUN_FILE).write_text(strict_json.dumps(payload, indent=2, sort_keys=True))
         shutil.rmtree(final, ignore_errors=True)
         os.replace(staging, final)
     except BaseException:
@@ -197,7 +210,7 @@ def finish_run(
         con.execute(
             "UPDATE runs SET status = 'complete', metrics = ?, train_seconds = ?, finished_at = ? "
             "WHERE run_id = ?",
-            [json.dumps(metrics), float(train_seconds), _now(), run_id],
+            [strict_json.dumps(metrics), float(train_seconds), _now(), run_id],
         )
     return get_run(run_id, path=path)
 
@@ -273,21 +286,35 @@ def _fetch_records(
 
 
 def load_run_model(run_id: str, *, path: Path | None = None) -> Recommender:
-    """The fitted model of a complete run, read from JSON + safetensors."""
+    """The fitted model of a complete run, read from JSON + safetensors.
+
+    Raises:
+        DamagedArtifactError: a file of its model is missing, a link, unreadable or does not fit.
+    """
     record = _complete(run_id, path)
-    return Recommender.load(record.artifact_dir / MODEL_DIR)
+    with run_files(run_id, record.artifact_dir):
+        return Recommender.load(record.artifact_dir / MODEL_DIR)
 
 
 def load_per_user_metrics(
     run_id: str, *, sampled: bool = False, path: Path | None = None
 ) -> pd.DataFrame:
-    """Per-user metric arrays of a complete run (one row per evaluated user)."""
+    """Per-user metric arrays of a complete run (one row per evaluated user): ``user_idx`` and
+    one numeric column per metric.
+
+    Raises:
+        DataError: ``sampled`` and the run was not evaluated against sampled negatives.
+        DamagedArtifactError: the file is missing (full evaluation), a link, unreadable or of
+            the wrong layout.
+    """
     record = _complete(run_id, path)
     file = record.artifact_dir / (SAMPLED_PER_USER_FILE if sampled else PER_USER_FILE)
-    if not file.is_file():
-        kind = "sampled " if sampled else ""
-        raise DataError(f"run {run_id} has no {kind}per-user metrics; re-evaluate it")
-    return pd.read_parquet(file)
+    if sampled and not file.exists() and not file.is_symlink():
+        raise DataError(f"run {run_id} has no sampled per-user metrics; re-evaluate it")
+    with run_files(run_id, record.artifact_dir):
+        frame = read_parquet(file, FIX, columns=("user_idx",))
+        check_per_user(file, frame)
+    return frame
 
 
 def load_pointwise_per_user(run_id: str, *, path: Path | None = None) -> pd.DataFrame:
@@ -295,32 +322,51 @@ def load_pointwise_per_user(run_id: str, *, path: Path | None = None) -> pd.Data
     (NaN for a user with one class only), logloss; one row per user with scored rows.
 
     Raises:
-        DataError: the run is not complete, or its ``per_user_pointwise.parquet`` is missing
-            (a retrieval run, or a ranking run saved before pointwise arrays were kept) or
-            unreadable; retrain the run or delete it.
+        DataError: the run is not complete, or has no ``per_user_pointwise.parquet`` (a
+            retrieval run, or a ranking run saved before pointwise arrays were kept); retrain
+            the run or delete it.
+        DamagedArtifactError: the file is a link, unreadable or lacks columns.
     """
     record = _complete(run_id, path)
     file = record.artifact_dir / POINTWISE_PER_USER_FILE
-    fix = "retrain the run, or delete it"
-    if not file.is_file():
+    if not file.exists() and not file.is_symlink():
         raise DataError(
             f"run {run_id} has no {POINTWISE_PER_USER_FILE} (stage {record.stage}; only ranking "
-            f"runs evaluated pointwise keep one); {fix}"
+            "runs evaluated pointwise keep one); retrain the run, or delete it"
         )
-    try:
-        frame = pd.read_parquet(file)
-    except (OSError, ValueError, pa.ArrowException) as exc:
-        raise DataError(f"{file.name} of run {run_id} is unreadable ({exc}); {fix}") from exc
-    missing = [column for column in POINTWISE_COLUMNS if column not in frame.columns]
-    if missing:
-        raise DataError(f"{file.name} of run {run_id} lacks columns {missing}; {fix}")
+    with run_files(run_id, record.artifact_dir):
+        frame = read_parquet(file, FIX, columns=POINTWISE_COLUMNS)
+        check_per_user(file, frame[list(POINTWISE_COLUMNS)])
     return frame[list(POINTWISE_COLUMNS)]
 
 
 def load_run_details(run_id: str, *, path: Path | None = None) -> dict[str, Any]:
-    """The run's ``run.json``: metrics, evaluation labels and training history."""
+    """The run's ``run.json``: metrics, evaluation labels and training history.
+
+    Raises:
+        DamagedArtifactError: the file is missing, a link, not JSON, or not laid out as written.
+    """
     record = _complete(run_id, path)
-    return json.loads((record.artifact_dir / RUN_FILE).read_text())
+    file = record.artifact_dir / RUN_FILE
+    with run_files(run_id, record.artifact_dir):
+        details = read_json(file, FIX)
+        history = details.get("history", [])
+        layout_ok = (
+            isinstance(details.get("metrics", {}), dict)
+            and isinstance(details.get("evaluation", {}), dict)
+            and isinstance(history, list)
+            and all(isinstance(row, dict) and "epoch" in row for row in history)
+        )
+        if not layout_ok:
+            problem = "is not laid out as RecScope writes it (metrics, evaluation, history)"
+            raise DamagedArtifactError(file, problem, FIX)
+    return details
+
+
+def run_damage(record: RunRecord) -> DamagedArtifactError | None:
+    """What a quick look (``layout.quick_look``) finds wrong with a complete run's files, or
+    None; cheap enough for listings, which flag such runs instead of failing on them."""
+    return quick_look(record.run_id, record.artifact_dir) if record.status == "complete" else None
 
 
 def delete_run(run_id: str, *, cascade: bool = False, path: Path | None = None) -> None:
@@ -336,17 +382,20 @@ def delete_run(run_id: str, *, cascade: bool = False, path: Path | None = None) 
         for record in doomed:
             con.execute("DELETE FROM runs WHERE run_id = ?", [record.run_id])
     for record in doomed:
+        if record.artifact_dir.is_symlink():  # a damaged run: remove the link, not its target
+            record.artifact_dir.unlink()
         shutil.rmtree(record.artifact_dir, ignore_errors=True)
 
 
 def _complete(run_id: str, path: Path | None) -> RunRecord:
+    """The record of a complete run whose folder is present and holds no links."""
     record = get_run(run_id, path=path)
     if record.status != "complete":
         raise DataError(
             f"run {run_id} is {record.status}, not complete; train it again or delete it"
         )
-    if not record.artifact_dir.is_dir():
-        raise DataError(f"run {run_id}'s artifacts are missing from {record.artifact_dir}")
+    with run_files(run_id, record.artifact_dir):
+        check_run_folder(record.artifact_dir)
     return record
 
 

@@ -4,7 +4,8 @@ Moving a re-ranking weight must only re-rank, so the candidates (the run's top-N
 training items excluded, with their scores) are computed once per run and saved in the run's
 folder as ``candidates.safetensors`` (arrays only, written to a temporary file and renamed, so a
 reader never sees half a file). A file that does not hold the expected arrays is refused with a
-message naming it; it is a cache, so deleting it makes the next call recompute it.
+message naming the run and the file; it is a cache, so deleting it makes the next call recompute
+it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import uuid
 from pathlib import Path
 
 import numpy as np
-from safetensors import SafetensorError
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import save_file
 
-from recsys_core.errors import ConfigError, DataError
+from recsys_core.artifacts import cache_damage, read_safetensors
+from recsys_core.errors import ConfigError, DamagedArtifactError
 from recsys_core.evaluation.scorer import Scorer
 from recsys_core.rerank.base import Candidates
 from recsys_core.types import IntArray
@@ -56,12 +57,16 @@ def cached_candidates(
     """The run's candidates from its folder, computed and saved there on first use.
 
     A cached file of another depth or other users is recomputed (and replaced); a damaged one
-    raises ``DataError`` naming the file.
+    (a link, unreadable, or items outside the model's catalogue) raises
+    ``DamagedArtifactError`` naming the run and the file.
     """
     file = Path(run_dir) / CANDIDATES_FILE
     users = np.asarray(user_idx, dtype=np.int64)
-    if file.is_file():
-        cached = read_candidates(file)
+    if file.exists() or file.is_symlink():
+        try:
+            cached = read_candidates(file, n_items=getattr(model, "n_items_", None))
+        except DamagedArtifactError as error:
+            raise cache_damage(Path(run_dir), error) from None
         if cached.item_idx.shape[1] == depth and np.array_equal(cached.user_idx, users):
             return cached
     candidates = compute_candidates(model, users, depth)
@@ -84,16 +89,20 @@ def write_candidates(file: Path, candidates: Candidates) -> None:
         staging.unlink(missing_ok=True)
 
 
-def read_candidates(file: Path) -> Candidates:
-    """Read saved candidates; ``DataError`` naming the file when it is damaged."""
+def read_candidates(file: Path, *, n_items: int | None = None) -> Candidates:
+    """Read saved candidates; ``DamagedArtifactError`` naming the file when it is a link, not
+    safetensors, holds other arrays, or (given ``n_items``) items outside [-1, n_items)."""
     fix = "delete it and the candidates are recomputed from the run's model"
-    try:
-        arrays = load_file(str(file))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise DataError(f"{file} is not a readable candidates file ({exc}); {fix}") from None
+    arrays = read_safetensors(file, fix, what="candidates file")
     if set(arrays) != set(_KEYS):
-        raise DataError(f"{file} holds {sorted(arrays)}, not {list(_KEYS)}; {fix}")
+        raise DamagedArtifactError(file, f"holds {sorted(arrays)}, not {list(_KEYS)}", fix)
+    items = arrays["item_idx"]
+    if items.dtype.kind not in "iu" or arrays["user_idx"].dtype.kind not in "iu":
+        raise DamagedArtifactError(file, "holds indices that are not integers", fix)
+    if n_items is not None and items.size and (items.min() < -1 or items.max() >= n_items):
+        problem = f"holds items outside [-1, {n_items}), the model's catalogue"
+        raise DamagedArtifactError(file, problem, fix)
     try:
-        return Candidates(arrays["user_idx"], arrays["item_idx"], arrays["scores"])
+        return Candidates(arrays["user_idx"], items, arrays["scores"])
     except ConfigError as exc:
-        raise DataError(f"{file} holds mismatched arrays ({exc}); {fix}") from None
+        raise DamagedArtifactError(file, f"holds mismatched arrays ({exc})", fix) from None

@@ -22,10 +22,12 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
+from recsys_core import strict_json
+from recsys_core.artifacts import regular_file, run_files
 from recsys_core.data.dataset import Dataset
 from recsys_core.data.protocols import protocol_from_dict
 from recsys_core.data.splits import SplitData
-from recsys_core.errors import ConfigError, DataError
+from recsys_core.errors import ConfigError, DamagedArtifactError, DataError
 from recsys_core.experiment import evaluate_run_model, prepare_split, reported_ks
 from recsys_core.models.base import ModelConfig, Recommender, param
 from recsys_core.registry import runs
@@ -41,6 +43,8 @@ RERANK_KIND = "rerank"
 #: Folder beside the parent's model files that holds the re-ranking settings.
 RERANK_DIR = "rerank"
 SETTINGS_FILE = "settings.json"
+#: How to recover damaged settings outside the run registry (inside it, the run's own fix).
+SAVE_AGAIN = "save the weights as a run again"
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,7 @@ class RerankedModel:
             "depth": self.config.depth,
         }
         (directory / RERANK_DIR).mkdir(parents=True, exist_ok=True)
-        text = json.dumps(payload, indent=2, sort_keys=True, allow_nan=False)
+        text = strict_json.dumps(payload, indent=2, sort_keys=True)
         (directory / RERANK_DIR / SETTINGS_FILE).write_text(text)
 
     @classmethod
@@ -169,22 +173,20 @@ class RerankedModel:
         """Rebuild a saved re-ranked model on its run's dataset and split.
 
         Raises:
-            DataError: the base model or the settings are missing or corrupt.
+            DamagedArtifactError: the base model or the settings are missing, links or corrupt.
         """
         directory = Path(directory)
         base = Recommender.load(directory)
-        file = directory / RERANK_DIR / SETTINGS_FILE
-        fix = "save the weights as a run again"
-        if not file.is_file():
-            raise DataError(f"{file} is missing, so the re-ranking weights are lost; {fix}")
+        file = regular_file(directory / RERANK_DIR / SETTINGS_FILE, SAVE_AGAIN)
         try:
-            saved: dict[str, Any] = json.loads(file.read_text())
+            saved: dict[str, Any] = json.loads(file.read_bytes())
             pipeline = RerankPipeline.from_settings(saved["settings"])
             k, depth = int(saved["k"]), int(saved["depth"])
         except ConfigError as exc:  # before ValueError, which it derives from
-            raise DataError(f"{file} holds settings this version refuses ({exc}); {fix}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise DataError(f"{file} is corrupt ({exc!r}); {fix}") from None
+            problem = f"holds settings this version refuses ({exc})"
+            raise DamagedArtifactError(file, problem, SAVE_AGAIN) from None
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            raise DamagedArtifactError(file, f"is corrupt ({exc!r})", SAVE_AGAIN) from None
         context, _ = build_context(dataset, split, base.embeddings().item)
         return cls(base, pipeline, context, k=k, depth=depth)
 
@@ -256,7 +258,8 @@ def load_reranked_model(run_id: str, *, path: Path | None = None) -> RerankedMod
         )
     runs.load_run_model(run_id, path=path)  # the completeness and artifact checks
     dataset, split = prepare_split(record.dataset, protocol_from_dict(record.protocol), path=path)
-    return RerankedModel.load(record.artifact_dir / runs.MODEL_DIR, dataset, split)
+    with run_files(run_id, record.artifact_dir):
+        return RerankedModel.load(record.artifact_dir / runs.MODEL_DIR, dataset, split)
 
 
 def _continue(

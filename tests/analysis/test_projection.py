@@ -24,7 +24,7 @@ from recsys_core.data import store
 from recsys_core.data.protocols import custom_protocol
 from recsys_core.data.splits import SplitSpec
 from recsys_core.data.synthetic import generate_synthetic
-from recsys_core.errors import ConfigError, DataError
+from recsys_core.errors import ConfigError, DamagedArtifactError, DataError
 from recsys_core.experiment import train_run
 from recsys_core.registry.runs import load_run_model
 
@@ -149,12 +149,27 @@ def test_projection_is_cached_on_disk_and_reused_without_refitting(
     assert fake_umap.calls == 3 and len(list(target.parent.glob("*.parquet"))) == 3
 
 
-def test_a_corrupt_cache_file_is_refitted(tmp_path: Path, fake_umap: FakeUmap) -> None:
+def test_a_corrupt_cache_file_is_refused_by_run_and_name_until_deleted(
+    tmp_path: Path, fake_umap: FakeUmap
+) -> None:
+    run_dir = tmp_path / "bpr-0123"
     vectors = np.random.default_rng(2).standard_normal((10, 3)).astype(np.float32)
-    target = projection_path(tmp_path, "item", ProjectionParams())
+    target = projection_path(run_dir, "item", ProjectionParams())
     target.parent.mkdir(parents=True)
     target.write_bytes(b"not parquet")
-    frame = load_or_project(tmp_path, "item", vectors, ProjectionParams())
+    relative = target.relative_to(run_dir).as_posix()
+    with pytest.raises(
+        DamagedArtifactError,
+        match=rf"run bpr-0123 is damaged: {relative} is not a Parquet file.*; delete {relative} "
+        r"\(a cache: it is computed again when next needed\)",
+    ):
+        load_or_project(run_dir, "item", vectors, ProjectionParams())
+    pd.DataFrame({"idx": [0, 99], "x": [0.0, 1.0], "y": [0.0, 1.0]}).to_parquet(target)
+    with pytest.raises(DamagedArtifactError, match=r"point indices outside \[0, 10\)"):
+        load_or_project(run_dir, "item", vectors, ProjectionParams())
+    assert fake_umap.calls == 0
+    target.unlink()
+    frame = load_or_project(run_dir, "item", vectors, ProjectionParams())
     assert fake_umap.calls == 1 and len(frame) == 10
     assert pd.read_parquet(target)["idx"].tolist() == list(range(10))
 

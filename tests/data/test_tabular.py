@@ -159,6 +159,30 @@ MALFORMED: list[tuple[str, dict[str, tuple[str, object]], str]] = [
         r"l\.csv: row 1 \(line 2\), column 'user_id': '-3' is a negative id",
     ),
     (
+        "nul-byte-in-id",
+        {"log": ("l0.csv", b"user_id,item_id\nu0,1\nu1\x00,1\nu2,2\n")},
+        r"l0\.csv: row 2 \(line 3\), column 'user_id': the user id 'u1\\x00' holds the control "
+        r"character U\+0000; ids must be printable text",
+    ),
+    (
+        "control-characters-in-ids",
+        {"log": ("l1.csv", "user_id;item_id\n1;a\tb\n2;c\x1b[0m\n3;d\x85e\n4;f\n")},
+        r"l1\.csv: rows 1, 2, 3 \(lines 2, 3, 4\), column 'item_id': the item id 'a\\tb' holds the "
+        r"control character U\+0009",
+    ),
+    (
+        "parquet-control-character-in-side-id",
+        {
+            "log": ("l2.parquet", pa.table({"user_id": ["u"], "item_id": ["a"]})),
+            "items": (
+                "l2_items.parquet",
+                pa.table({"item_id": ["a", "b\x07"], "title": ["A", "B"]}),
+            ),
+        },
+        r"l2_items\.parquet: row 2, column 'item_id': the item id 'b\\x07' holds the control "
+        r"character U\+0007",
+    ),
+    (
         "latin1-bytes",
         {"log": ("m.csv", _LATIN1)},
         r"m\.csv: byte 36 \(line 3\) is 0xE9, which is not valid UTF-8.*re-save it as UTF-8",

@@ -21,7 +21,7 @@ from recsys_core.data import store
 from recsys_core.data.frames import DatasetFrames
 from recsys_core.data.protocols import custom_protocol
 from recsys_core.data.splits import SplitSpec
-from recsys_core.errors import ConfigError, DataError
+from recsys_core.errors import ConfigError, DamagedArtifactError, DataError
 from recsys_core.experiment import RunResult, prepare_split, train_run
 from recsys_core.models import EpochReport
 from recsys_core.registry import runs, schema
@@ -124,7 +124,11 @@ def test_corrupt_weights_are_refused_not_unpickled(db: Path) -> None:
     record = train_run("toy", "popularity", PROTOCOL, path=db).record
     weights = record.artifact_dir / "model" / "weights.safetensors"
     weights.write_bytes(b"\x80\x04\x95 this is a pickle, not safetensors")
-    with pytest.raises(DataError, match="corrupt"):
+    with pytest.raises(
+        DamagedArtifactError,
+        match=rf"run {record.run_id} is damaged: model/weights.safetensors is not a readable "
+        "safetensors file",
+    ):
         runs.load_run_model(record.run_id, path=db)
 
 
@@ -165,14 +169,13 @@ def test_a_missing_or_corrupt_pointwise_file_is_refused_by_name(db: Path) -> Non
     result = train_run("toy", "logistic", PROTOCOL, path=db, overrides={"n_epochs": 1})
     run_id = result.record.run_id
     file = result.record.artifact_dir / runs.POINTWISE_PER_USER_FILE
-    fix = "retrain the run, or delete it"
+    damaged = rf"run {run_id} is damaged: {runs.POINTWISE_PER_USER_FILE}"
+    fix = rf"delete the run .*runs delete {run_id}`\) and train it again"
     file.write_bytes(b"PAR1 not a parquet file")
-    with pytest.raises(
-        DataError, match=rf"(?s)pointwise.parquet of run {run_id} is unreadable.*{fix}"
-    ):
+    with pytest.raises(DamagedArtifactError, match=rf"{damaged} is not a Parquet file.*; {fix}"):
         runs.load_pointwise_per_user(run_id, path=db)
     result.evaluation.pointwise.to_frame().drop(columns="logloss").to_parquet(file)
-    with pytest.raises(DataError, match=rf"lacks columns \['logloss'\]; {fix}"):
+    with pytest.raises(DamagedArtifactError, match=rf"{damaged} lacks columns \['logloss'\]"):
         runs.load_pointwise_per_user(run_id, path=db)
     file.unlink()
     with pytest.raises(DataError, match=rf"run {run_id} has no per_user_pointwise.parquet"):

@@ -23,11 +23,12 @@ from recsys_core.data.features.ragged import Ragged
 from recsys_core.data.features.spec import FeatureSpec
 from recsys_core.data.features.storage import (
     FEATURES_JSON,
+    SAVE_AGAIN,
     read_artifact,
     read_table,
     write_artifact,
 )
-from recsys_core.errors import ConfigError, DataError
+from recsys_core.errors import ConfigError, DamagedArtifactError, DataError
 from recsys_core.types import IntArray
 
 
@@ -112,7 +113,8 @@ class FeatureEncoder:
 
     @classmethod
     def load(cls, directory: Path) -> FeatureEncoder:
-        """Read an encoder written by ``save``; refuses missing or corrupt files (DataError)."""
+        """Read an encoder written by ``save``; refuses missing or corrupt files
+        (``DamagedArtifactError``, a ``DataError``)."""
         directory = Path(directory)
         payload, arrays = read_artifact(directory)
         try:
@@ -120,10 +122,8 @@ class FeatureEncoder:
             n_users, n_items = int(payload["n_users"]), int(payload["n_items"])
             codecs = {f.name: codec_from_state(f, payload["codecs"][f.name]) for f in spec}
         except (KeyError, TypeError, ValueError, ConfigError) as exc:
-            raise DataError(
-                f"{directory / FEATURES_JSON} is malformed ({type(exc).__name__}: {exc}); save "
-                "the feature encoder again"
-            ) from None
+            problem = f"is malformed ({type(exc).__name__}: {exc})"
+            raise DamagedArtifactError(directory / FEATURES_JSON, problem, SAVE_AGAIN) from None
         fitted = []
         for field in spec:
             bare = FittedField(field, codecs[field.name], None)

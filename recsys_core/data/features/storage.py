@@ -1,6 +1,6 @@
 """A fitted encoder on disk: ``features.json`` (spec, vocabularies, quantiles) beside
 ``features.safetensors`` (per-user/per-item tables). Nothing is pickled; anything missing or
-malformed is refused with a ``DataError`` naming the file."""
+malformed is refused with a ``DamagedArtifactError`` naming the file."""
 
 from __future__ import annotations
 
@@ -11,14 +11,18 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from recsys_core import strict_json
+from recsys_core.artifacts import regular_file
 from recsys_core.data.features.fitting import FittedField, Table
 from recsys_core.data.features.ragged import Ragged
-from recsys_core.errors import DataError
+from recsys_core.errors import DamagedArtifactError
 
 FEATURES_JSON = "features.json"
 FEATURES_TENSORS = "features.safetensors"
 #: Written into features.json; a different value means another program wrote the file.
 FORMAT = "recscope.features/1"
+#: How to recover a damaged encoder folder (inside a run, the run's own fix replaces it).
+SAVE_AGAIN = "save the feature encoder again"
 
 
 def write_artifact(directory: Path, payload: dict[str, Any], tables: dict[str, Table]) -> None:
@@ -32,28 +36,30 @@ def write_artifact(directory: Path, payload: dict[str, Any], tables: dict[str, T
         else:
             arrays[f"{name}.dense"] = np.ascontiguousarray(table, dtype=np.float32)
     save_file(arrays, str(directory / FEATURES_TENSORS))
-    text = json.dumps({"format": FORMAT, **payload}, indent=2, sort_keys=True)
+    text = strict_json.dumps({"format": FORMAT, **payload}, indent=2, sort_keys=True)
     (directory / FEATURES_JSON).write_text(text, encoding="utf-8")
 
 
 def read_artifact(directory: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The JSON payload and the raw arrays of a saved encoder."""
+    """The JSON payload and the raw arrays of a saved encoder.
+
+    Raises:
+        DamagedArtifactError: a file is missing, a link, corrupt or of another format.
+    """
     json_path, tensors_path = directory / FEATURES_JSON, directory / FEATURES_TENSORS
     for path in (json_path, tensors_path):
-        if not path.is_file():
-            raise DataError(f"{path} is missing; save the feature encoder again (encoder.save)")
+        regular_file(path, SAVE_AGAIN)
     try:
         payload = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{json_path} is corrupt ({exc}); save the feature encoder again") from None
+    except (OSError, ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise DamagedArtifactError(json_path, f"is corrupt ({exc})", SAVE_AGAIN) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise DataError(f"{json_path} is not a {FORMAT} file; save the feature encoder again")
+        raise DamagedArtifactError(json_path, f"is not a {FORMAT} file", SAVE_AGAIN)
     try:
         arrays = load_file(str(tensors_path))
     except Exception as exc:  # noqa: BLE001 - safetensors raises its own error types
-        raise DataError(
-            f"{tensors_path} is corrupt ({type(exc).__name__}: {exc}); save the encoder again"
-        ) from None
+        problem = f"is corrupt ({type(exc).__name__}: {exc})"
+        raise DamagedArtifactError(tensors_path, problem, SAVE_AGAIN) from None
     return payload, arrays
 
 
@@ -71,10 +77,8 @@ def read_table(arrays: dict[str, np.ndarray], fitted: FittedField, size: int, wh
             raise ValueError(f"{name}.dense has shape {dense.shape}, expected {(size, width)}")
         return dense
     except (KeyError, ValueError) as exc:
-        raise DataError(
-            f"{where / FEATURES_TENSORS} does not match {FEATURES_JSON} ({exc}); save the "
-            "feature encoder again"
-        ) from None
+        problem = f"does not match {FEATURES_JSON} ({exc})"
+        raise DamagedArtifactError(where / FEATURES_TENSORS, problem, SAVE_AGAIN) from None
 
 
 def _check_ragged(table: Ragged, cardinality: int, size: int) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from recsys_core.errors import ConfigError, DataError, StoreLockedError
+from recsys_core.errors import ConfigError, DamagedArtifactError, DataError, StoreLockedError
 
 #: Version of the declared tables; a database written by a newer RecScope is refused.
 SCHEMA_VERSION = 2
@@ -43,6 +43,12 @@ VERSION_TABLE = "schema_version"
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
 _LOCK_MESSAGE = "Could not set lock"
+#: What DuckDB says when a file is not a DuckDB database, or a damaged one.
+_DAMAGE_MESSAGES = (
+    "not a valid DuckDB database file",
+    "Corrupt database file",
+    "Could not read enough bytes",
+)
 _OTHER_MODE_MESSAGE = "different configuration"
 _STAGED = "recscope_staged"
 
@@ -156,6 +162,7 @@ def connect(
     Raises:
         StoreLockedError: another process kept the file locked for ``timeout_s``.
         DataError: the file was written by a newer RecScope (schema version too new).
+        DamagedArtifactError: the file is not a DuckDB database, or a damaged one.
     """
     db_path = resolve_path(path)
     con = _open(db_path, read_only=read_only, timeout_s=timeout_s)
@@ -163,12 +170,27 @@ def connect(
         con.begin()
         try:
             yield con
-        except BaseException:
+        except BaseException as exc:
+            _raise_damage(db_path, exc)
             con.rollback()
             raise
         con.commit()
     finally:
         con.close()
+
+
+def _raise_damage(db_path: Path, exc: BaseException) -> None:
+    """Raise ``DamagedArtifactError`` when DuckDB failed because ``db_path`` is not a whole
+    DuckDB file; return otherwise (the caller re-raises ``exc``)."""
+    if not isinstance(exc, duckdb.Error) or not any(m in str(exc) for m in _DAMAGE_MESSAGES):
+        return
+    fix = (
+        "move the file aside (RecScope then starts a new, empty database there; datasets and "
+        f"runs must be loaded and trained again) or set {DB_ENV} to another database file"
+    )
+    first_line = str(exc).splitlines()[0]
+    problem = f"is not a readable DuckDB database ({first_line})"
+    raise DamagedArtifactError(db_path, problem, fix) from None
 
 
 def _open(db_path: Path, *, read_only: bool, timeout_s: float) -> duckdb.DuckDBPyConnection:
@@ -193,13 +215,15 @@ def _open(db_path: Path, *, read_only: bool, timeout_s: float) -> duckdb.DuckDBP
             reason = f"a read-only connection in this process ({exc})"
         except duckdb.IOException as exc:
             if _LOCK_MESSAGE not in str(exc):
+                _raise_damage(db_path, exc)
                 raise
             reason = f"another process ({exc})"
         else:
             try:
                 ready = _ensure_schema(con, db_path, create=not read_only)
-            except BaseException:
+            except BaseException as exc:
                 con.close()
+                _raise_damage(db_path, exc)
                 raise
             if ready:
                 return con

@@ -18,7 +18,9 @@ the write itself is one transaction):
 
 * ids are non-empty text or non-negative integers (surrounding spaces are trimmed). Negative
   integers are refused, and so are numbers with a decimal point or exponent (``1.5``, ``12.0``,
-  ``1e3``): they are almost always an id column that a spreadsheet turned into floats;
+  ``1e3``): they are almost always an id column that a spreadsheet turned into floats. Text ids
+  holding a control character (Unicode category Cc: a NUL byte, an escape, a tab inside the id)
+  are refused;
 * a rating, when the column exists, is on every row, a finite number with ``|r| <= 1e6``;
 * a timestamp, when the column exists, is on every row; integers must be within ``±1e11`` seconds
   (larger values look like milliseconds);

@@ -24,6 +24,8 @@ _FLOAT_LIKE = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][+-]?\d+)")
 _NEGATIVE_INT = re.compile(r"-\d+")
 _INTEGER = r"[+-]?\d+"
 _MISSING_WORDS = frozenset({"", "nan", "na", "n/a", "null", "none"})
+#: Unicode category Cc (C0 controls, DEL, C1 controls), refused anywhere in an id.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: Id shapes refused, checked in this order: (pattern, problem given the first such id, fix).
 _REFUSED_IDS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (
@@ -55,7 +57,8 @@ def _arrow_type(source: Source, column: str) -> pa.DataType | None:
 
 
 def parse_ids(source: Source, column: str, entity: str) -> pd.Series:
-    """Ids as stripped str: non-empty, not negative integers, not decimal numbers.
+    """Ids as stripped str: non-empty, free of control characters (a NUL byte, a tab inside),
+    not negative integers, not decimal numbers.
 
     Args:
         source: the file as read.
@@ -78,6 +81,17 @@ def parse_ids(source: Source, column: str, entity: str) -> pd.Series:
     empty = (ids == "").to_numpy()
     if empty.any():
         raise source.fail(empty, column, f"the {entity} id is empty", "give every row an id")
+    control = ids.str.contains(_CONTROL.pattern, regex=True).to_numpy(dtype=bool)
+    if control.any():
+        first = ids[control].iloc[0]
+        code = ord(_CONTROL.search(first).group())  # type: ignore[union-attr]
+        raise source.fail(
+            control,
+            column,
+            f"the {entity} id {first!r} holds the control character U+{code:04X}",
+            "ids must be printable text: remove the control characters from these ids and "
+            "export again",
+        )
     for pattern, problem, fix in _REFUSED_IDS:
         refused = ids.str.fullmatch(pattern.pattern).to_numpy(dtype=bool)
         if refused.any():

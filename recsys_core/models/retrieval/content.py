@@ -25,6 +25,7 @@ from recsys_core.data.dataset import TrainSplit
 from recsys_core.errors import DataError
 from recsys_core.models.base import Callback, ModelConfig, RetrievalModel, param, register
 from recsys_core.models.retrieval.itemknn import csr_from_state, csr_to_state
+from recsys_core.models.saved_state import expect_array
 from recsys_core.types import Embeddings, FloatArray, IntArray
 
 #: Words of a title: runs of letters/digits, two characters or more.
@@ -112,7 +113,7 @@ class ContentBased(RetrievalModel):
         }
 
     def _restore(self, state: dict[str, np.ndarray]) -> None:
-        n_terms = int(state["n_terms"][0])
+        n_terms = int(expect_array(state, "n_terms", (1,), "i")[0])
         self.item_terms_ = csr_from_state("item_terms", state, (self.n_items_, n_terms))
         self.user_profiles_ = csr_from_state("user_profiles", state, (self.n_users_, n_terms))
 

@@ -30,6 +30,7 @@ from recsys_core.models.base import (
     param,
     register,
 )
+from recsys_core.models.saved_state import expect_array
 from recsys_core.types import FloatArray, IntArray
 
 #: List length of the validation nDCG that picks λ.
@@ -133,8 +134,8 @@ class EASE(RetrievalModel):
         return {"weights": self.weights_, "chosen_l2": np.array([self.chosen_l2_])}
 
     def _restore(self, state: dict[str, np.ndarray]) -> None:
-        self.weights_ = state["weights"]
-        self.chosen_l2_ = float(state["chosen_l2"][0])
+        self.weights_ = expect_array(state, "weights", (self.n_items_, self.n_items_))
+        self.chosen_l2_ = float(expect_array(state, "chosen_l2", (1,))[0])
 
 
 def gram_matrix(user_items: sp.csr_matrix) -> FloatArray:

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from recsys_core.data.dataset import TrainSplit
 from recsys_core.models.base import Callback, ModelConfig, RetrievalModel, param, register
+from recsys_core.models.saved_state import csr_from_state
 from recsys_core.types import FloatArray, IntArray
 
 #: Upper bound on the entries of one dense (block, I) similarity block.
@@ -159,19 +160,10 @@ def build_item_similarity(
 
 
 def csr_to_state(prefix: str, matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
-    """The three arrays of a CSR matrix under ``prefix.indptr/indices/data``."""
+    """The three arrays of a CSR matrix under ``prefix.indptr/indices/data`` (read back, checked,
+    by ``saved_state.csr_from_state``, which this module re-exports)."""
     return {
         f"{prefix}.indptr": matrix.indptr.astype(np.int64),
         f"{prefix}.indices": matrix.indices.astype(np.int64),
         f"{prefix}.data": matrix.data.astype(np.float32),
     }
-
-
-def csr_from_state(
-    prefix: str, state: dict[str, np.ndarray], shape: tuple[int, int]
-) -> sp.csr_matrix:
-    """Inverse of ``csr_to_state``."""
-    return sp.csr_matrix(
-        (state[f"{prefix}.data"], state[f"{prefix}.indices"], state[f"{prefix}.indptr"]),
-        shape=shape,
-    )

@@ -14,6 +14,7 @@ import numpy as np
 
 from recsys_core.data.dataset import TrainSplit
 from recsys_core.models.base import Callback, ModelConfig, RetrievalModel, param, register
+from recsys_core.models.saved_state import expect_array
 from recsys_core.types import FloatArray, IntArray
 
 
@@ -59,4 +60,4 @@ class Popularity(RetrievalModel):
         return {"item_scores": self.item_scores_}
 
     def _restore(self, state: dict[str, np.ndarray]) -> None:
-        self.item_scores_ = state["item_scores"]
+        self.item_scores_ = expect_array(state, "item_scores", (self.n_items_,))

@@ -34,6 +34,7 @@ from recsys_core.data.dataset import TrainSplit
 from recsys_core.errors import ConfigError, DataError
 from recsys_core.models.base import Callback, ModelConfig, RetrievalModel, param, register
 from recsys_core.models.retrieval.itemknn import csr_from_state, csr_to_state
+from recsys_core.models.saved_state import expect_array
 from recsys_core.types import Embeddings, FloatArray, IntArray
 
 #: File stems looked up in an embeddings directory, per side.
@@ -133,8 +134,11 @@ class Precomputed(RetrievalModel):
 
     def _restore(self, state: dict[str, np.ndarray]) -> None:
         if self.config.kind == "embeddings":
-            self.user_emb_, self.item_emb_ = state["user_emb"], state["item_emb"]
-            self.user_known_, self.item_known_ = state["user_known"], state["item_known"]
+            self.user_emb_ = expect_array(state, "user_emb", (self.n_users_, None))
+            dim = self.user_emb_.shape[1]
+            self.item_emb_ = expect_array(state, "item_emb", (self.n_items_, dim))
+            self.user_known_ = expect_array(state, "user_known", (self.n_users_,), "b")
+            self.item_known_ = expect_array(state, "item_known", (self.n_items_,), "b")
         else:
             self.scores_ = csr_from_state("scores", state, (self.n_users_, self.n_items_))
 
