@@ -10,7 +10,7 @@ import streamlit as st
 from recsys_core import jobs
 from recsys_core.data.protocols import PROTOCOLS, Protocol, resolve_protocol
 from recsys_core.data.splits import SPLIT_KINDS, SplitSpec
-from recsys_core.errors import ConfigError, DataError
+from recsys_core.errors import ConfigError, DataError, RecScopeError
 from recsys_core.evaluation.headline import TABLE_K, MetricSpec, headline_metrics
 from recsys_core.models import get_model_class
 from recsys_core.ui import cache, state
@@ -185,6 +185,30 @@ def show_finished_job(snap: jobs.JobSnapshot) -> None:
         st.page_link(page, label=label, icon=icon)
 
 
+def show_saved_run(run_id: str) -> None:
+    """A saved run's settings, metrics and curve; a damaged run says which file and how to fix."""
+    try:
+        record, details = cache.saved_run(run_id)
+    except RecScopeError as exc:
+        st.error(str(exc))
+        return
+    protocol_info = record.protocol
+    st.markdown(
+        f"**{record.model}** on **{record.dataset}** under **{protocol_info.get('name')}**, "
+        f"created {record.created_at:%Y-%m-%d %H:%M} UTC"
+    )
+    st.caption(str(protocol_info.get("description", "")))
+    k = int(protocol_info.get("k", TABLE_K))
+    stage = getattr(record, "stage", "retrieval")
+    show_metrics(record.metrics, record.train_seconds, headline_metrics(k, stage))
+    config_column, protocol_column = st.columns(2)
+    config_column.markdown("Model config")
+    config_column.json(record.config.get("model", {}))
+    protocol_column.markdown("Protocol")
+    protocol_column.json(protocol_info)
+    show_curve(details.get("history", []), record.model, record.dataset)
+
+
 dataset_name = setup("Train")
 st.caption(
     "Fit any registered architecture on the dataset in use; the run lands in the run registry "
@@ -269,23 +293,7 @@ with runs_tab:
     if run_id is None:
         st.info("No saved runs on this dataset yet: train one in the first tab.")
     else:
-        record, details = cache.saved_run(run_id)
-        protocol_info = record.protocol
-        st.markdown(
-            f"**{record.model}** on **{record.dataset}** under **{protocol_info.get('name')}**, "
-            f"created {record.created_at:%Y-%m-%d %H:%M} UTC"
-        )
-        st.caption(str(protocol_info.get("description", "")))
-        k = int(protocol_info.get("k", TABLE_K))
-        stage = getattr(record, "stage", "retrieval")
-        show_metrics(record.metrics, record.train_seconds, headline_metrics(k, stage))
-        config_column, protocol_column = st.columns(2)
-        config_column.markdown("Model config")
-        config_column.json(record.config.get("model", {}))
-        protocol_column.markdown("Protocol")
-        protocol_column.json(protocol_info)
-        show_curve(details.get("history", []), record.model, record.dataset)
-
+        show_saved_run(run_id)
         st.markdown("**Delete this run**")
         confirmed = st.checkbox(
             f"Yes, delete {run_id} with its weights and metrics (this cannot be undone)",

@@ -35,10 +35,14 @@ st.caption(
     "Where a model puts items and users: a 2-D UMAP map of the learned vectors, the nearest "
     "neighbours of any item (exact faiss search) and a user's recommendations on the item map."
 )
-mappable, without_vectors = cache.mappable_runs(dataset_name)
+found = cache.mappable_runs(dataset_name)
+for message in found.damaged.values():
+    st.error(message)
+without_vectors = found.without_vectors
 asked = st.session_state.get(state.RUN)
-run_id = pick_run(dataset_name, only=mappable)
-if asked and asked != run_id and asked in set(cache.runs_table(dataset_name).get("run", [])):
+run_id = pick_run(dataset_name, only=found.run_ids)
+known = set(cache.runs_table(dataset_name).get("run", [])) - set(found.damaged)
+if asked and asked != run_id and asked in known:
     st.info(
         f"Run {asked} scores items without learning embeddings, so there is nothing to map"
         + (f"; showing {run_id} instead." if run_id else ".")
@@ -56,8 +60,12 @@ if run_id is None:
     st.page_link("pages/2_Train.py", label="Train a model", icon="🏋️")
     st.stop()
 
-model = cache.run_model(run_id)
-sides = cache.run_embedding_sides(run_id)
+try:
+    model = cache.run_model(run_id)
+    sides = cache.run_embedding_sides(run_id)
+except RecScopeError as exc:
+    st.error(str(exc))
+    st.stop()
 
 st.session_state.setdefault(state.EMB_NEIGHBORS, DEFAULTS.n_neighbors)
 st.session_state.setdefault(state.EMB_MIN_DIST, DEFAULTS.min_dist)

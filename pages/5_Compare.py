@@ -54,7 +54,11 @@ if not run_ids:
         st.info("Pick one or more runs above to compare them.")
     st.stop()
 
-groups = compare.split_groups(cache.compare_records(run_ids))
+try:
+    groups = compare.split_groups(cache.compare_records(run_ids))
+except RecScopeError as exc:
+    st.error(str(exc))
+    st.stop()
 if len(groups) > 1:
     st.warning(
         f"The selected runs were evaluated on {len(groups)} different splits. Only runs on the "
@@ -76,12 +80,16 @@ run_ids = groups[split_name]
 records = cache.compare_records(run_ids)
 first = records[0]
 
-choices = compare.metric_choices(
-    cache.per_user_frame(run_ids[0]),
-    compare.catalogue_metrics(first.metrics),
-    pointwise=compare.any_ranking(records),
-    next_item=compare.is_next_item(first.protocol),
-)
+try:
+    choices = compare.metric_choices(
+        cache.per_user_frame(run_ids[0]),
+        compare.catalogue_metrics(first.metrics),
+        pointwise=compare.any_ranking(records),
+        next_item=compare.is_next_item(first.protocol),
+    )
+except RecScopeError as exc:  # a damaged per-user file: the message names it and the fix
+    st.error(str(exc))
+    st.stop()
 state.url_fallback(state.COMPARE_FAMILIES, choices.families, "metric", None)
 state.url_fallback(state.COMPARE_KS, choices.ks, "k", None)
 state.show_url_notices()

@@ -12,6 +12,7 @@ import streamlit as st
 
 from recsys_core import __version__, starter
 from recsys_core.data import store
+from recsys_core.errors import RecScopeError
 from recsys_core.ui import cache, state
 
 APP_NAME = "RecScope"
@@ -29,8 +30,14 @@ PAGES: dict[str, tuple[str, str]] = {
 
 def setup(title: str, icon: str = "🎯") -> str:
     """Configure the page and the sidebar dataset picker; returns the selected dataset's name."""
-    default = cache.default_dataset()  # draws nothing, so the page config still comes first
-    names = cache.datasets_table()["name"].tolist()
+    try:
+        default = cache.default_dataset()  # draws nothing, so the page config still comes first
+        names = cache.datasets_table()["name"].tolist()
+    except RecScopeError as exc:  # e.g. the database file is not DuckDB: say so, draw nothing
+        st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
+        st.title(title)
+        st.error(str(exc))
+        st.stop()
     st.set_page_config(
         page_title=title if title == APP_NAME else f"{title} · {APP_NAME}",
         page_icon=icon,

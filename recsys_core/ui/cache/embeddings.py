@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
@@ -12,7 +14,7 @@ from recsys_core.analysis.embedding_points import (
     user_item_tables,
 )
 from recsys_core.analysis.projection import ProjectionParams, embedding_sides, run_projection
-from recsys_core.errors import ConfigError
+from recsys_core.errors import ConfigError, RecScopeError
 from recsys_core.models import get_model_class
 from recsys_core.models.base import Recommender
 from recsys_core.retrieval import FaissIndex
@@ -31,23 +33,42 @@ def run_embedding_sides(run_id: str) -> tuple[str, ...]:
     return _embedding_sides(_db(), run_id)
 
 
-def mappable_runs(dataset_name: str) -> tuple[list[str], list[str]]:
-    """The dataset's runs that have vectors to map, and the architectures of those that have none.
+@dataclass(frozen=True)
+class MappableRuns:
+    """Which of a dataset's runs the Embeddings page can map.
+
+    Attributes:
+        run_ids: runs whose model has item or user vectors.
+        without_vectors: architectures of the runs that have none.
+        damaged: run id -> why its model could not be loaded (``DamagedArtifactError``).
+    """
+
+    run_ids: list[str]
+    without_vectors: list[str]
+    damaged: dict[str, str]
+
+
+def mappable_runs(dataset_name: str) -> MappableRuns:
+    """The dataset's runs that have vectors to map, those that have none, and damaged ones.
 
     An architecture that never learns vectors (popularity, item k-NN, EASE: ``embeddings`` not
     overridden) is ruled out without loading its runs; the others are loaded once (cached).
     """
     runs = runs_table(dataset_name)
-    mappable: list[str] = []
-    without: list[str] = []
-    if runs.empty:
-        return mappable, without
-    for run_id, model_name in zip(runs["run"], runs["model"], strict=True):
-        if _may_have_embeddings(str(model_name)) and run_embedding_sides(str(run_id)):
-            mappable.append(str(run_id))
+    found = MappableRuns([], [], {})
+    without: set[str] = set()
+    for run_id, model_name in zip(runs.get("run", []), runs.get("model", []), strict=True):
+        try:
+            has_vectors = _may_have_embeddings(model_name) and bool(run_embedding_sides(run_id))
+        except RecScopeError as exc:
+            found.damaged[run_id] = str(exc)
+            continue
+        if has_vectors:
+            found.run_ids.append(run_id)
         else:
-            without.append(str(model_name))
-    return mappable, sorted(set(without))
+            without.add(model_name)
+    found.without_vectors.extend(sorted(without))
+    return found
 
 
 def _may_have_embeddings(model_name: str) -> bool:
