@@ -14,7 +14,12 @@ from recsys_core.errors import ConfigError, DataError, RecScopeError
 from recsys_core.evaluation.headline import TABLE_K, MetricSpec, headline_metrics
 from recsys_core.models import get_model_class
 from recsys_core.ui import cache, state
-from recsys_core.ui.charts.training import history_frame, training_curve_chart
+from recsys_core.ui.charts.training import (
+    history_frame,
+    search_curve,
+    search_curve_chart,
+    training_curve_chart,
+)
 from recsys_core.ui.forms import config_form
 from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_run
@@ -48,7 +53,17 @@ def show_metrics(
 
 
 def show_curve(history: Sequence[Mapping[str, float]], model: str, dataset: str) -> None:
-    """The training curve, or a note when the model reports no epochs."""
+    """The training curve; a validation curve for a model whose steps are a search (EASE's λ
+    grid), with the chosen value; or a note when the model reports no epochs."""
+    search = search_curve(history)
+    if search is not None:
+        st.altair_chart(search_curve_chart(search, model=model, dataset=dataset), width="content")
+        st.caption(
+            f"{model} searched {search.option} over {len(search.frame)} values and kept "
+            f"{search.option} = {search.chosen:,.4g}, the best by {search.metric} (the form's "
+            f"{search.option} = 0 asks for this search; set it above 0 to fix it instead)."
+        )
+        return
     curve = history_frame(history)
     if curve.empty:
         st.caption(f"{model} reports no per-epoch loss or validation metric: it fits in one step.")
@@ -161,8 +176,8 @@ def show_finished_job(snap: jobs.JobSnapshot) -> None:
     if snap.status == "cancelled":
         done = f"after {snap.epoch} of {snap.n_epochs} epochs" if snap.n_epochs else "early"
         st.warning(
-            f"Training cancelled {done}: nothing was saved (its run is marked failed). "
-            "Train again to get a usable run."
+            f"Training cancelled {done}. No run was saved: the unfinished fit is recorded as "
+            "failed and never listed. Train again to get a usable run."
         )
         return
     if snap.status == "failed":
@@ -181,6 +196,9 @@ def show_finished_job(snap: jobs.JobSnapshot) -> None:
     show_metrics(snap.metrics, snap.train_seconds, headline_metrics(request.protocol.k, stage))
     st.caption(f"{request.protocol.description}; {request.protocol.relevance_label}.")
     show_curve(snap.history, request.model, request.dataset)
+    if st.session_state.get(state.TRAIN_SHOWN) != snap.run_id:  # once, so a later pick stays
+        st.session_state[state.TRAIN_SHOWN] = snap.run_id
+        st.session_state[state.RUN] = snap.run_id  # the next pages open on the run just trained
     for page, (label, icon) in NEXT_PAGES.items():
         st.page_link(page, label=label, icon=icon)
 
@@ -221,6 +239,9 @@ job_running = job is not None and not job.finished
 train_tab, runs_tab = st.tabs(["Train a model", "Saved runs"])
 
 with train_tab:
+    # A job's progress, curve and outcome go first, where the person looks after clicking Train
+    # (below the form they were out of sight); the container is filled at the end of this tab.
+    job_area = st.container()
     names = architectures["name"].tolist()
     if st.session_state.get(state.TRAIN_MODEL) not in names:
         available = architectures.loc[architectures["available"], "name"].tolist()
@@ -279,11 +300,13 @@ with train_tab:
             st.session_state[state.TRAIN_JOB] = job.job_id
 
     if job is not None:
-        st.subheader(f"Training {job.request.model} on {job.request.dataset}")
-        if job.finished:
-            show_finished_job(job.snapshot())
-        else:
-            show_live_job(job.job_id)
+        with job_area:
+            st.subheader(f"Training {job.request.model} on {job.request.dataset}")
+            if job.finished:
+                show_finished_job(job.snapshot())
+            else:
+                show_live_job(job.job_id)
+            st.divider()
 
 with runs_tab:
     notice = st.session_state.pop(state.TRAIN_NOTICE, None)

@@ -4,7 +4,10 @@ architecture gets its form by registration alone.
 ``form_fields`` reads ``dataclasses.fields(config_class)`` into ``FieldSpec`` rows (pure, testable
 without Streamlit): the widget kind follows the type of the field's default (the same rule
 ``ModelConfig.from_dict`` coerces by), ``choices`` metadata gives a selectbox, ``min``/``max`` give
-the bounds and ``help`` the tooltip. ``config_form`` draws them inside one ``st.form``.
+the bounds and ``help`` the tooltip. ``config_form`` draws them inside one ``st.form``, each under
+a human label with the option's name (its ``--set`` key) in brackets. The widgets accept any
+number, so a value out of bounds is not silently clamped by the browser: on submit each field is
+checked with the config's own rules and a refused value is explained under its field.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
+from recsys_core.config import coerce_value
 from recsys_core.errors import ConfigError
 from recsys_core.models import ModelConfig
 from recsys_core.models.torch_base import TorchConfig
@@ -28,6 +31,39 @@ _LOOP_FIELDS = tuple(f.name for f in dataclasses.fields(TorchConfig) if f.name !
 _COMMON_FIELDS = frozenset(f.name for f in dataclasses.fields(ModelConfig))
 #: Widgets per row of the form.
 _COLUMNS = 3
+#: How options shared by many architectures read; others read as their name in words
+#: (``valid_fraction`` -> "Valid fraction").
+LABELS: dict[str, str] = {
+    "dim": "Latent dimension",
+    "n_epochs": "Epochs",
+    "lr": "Learning rate",
+    "batch_size": "Batch size",
+    "optimizer": "Optimizer",
+    "grad_clip": "Gradient clipping (max norm)",
+    "patience": "Early-stopping patience",
+    "threads": "CPU threads",
+    "device": "Device",
+    "loss": "Loss",
+    "l2": "L2 regularisation λ",
+    "l2_min": "Smallest λ searched",
+    "l2_max": "Largest λ searched",
+    "l2_steps": "λ values searched",
+    "seed": "Random seed",
+    "init_std": "Initial weight spread",
+    "neighbours": "Neighbours",
+    "shrink": "Similarity shrinkage",
+    "n_negatives": "Negatives per positive",
+    "negative_rate": "Share of negatives kept",
+    "min_df": "Minimum document frequency",
+    "sublinear_tf": "Sublinear term frequency",
+    "n_last": "Last items used",
+}
+
+
+def field_label(name: str) -> str:
+    """``Latent dimension (dim)``: what the option is, then its name as ``--set`` takes it."""
+    words = LABELS.get(name) or name.replace("_", " ").capitalize()
+    return f"{words} ({name})"
 
 
 @dataclass(frozen=True)
@@ -125,24 +161,44 @@ def float_step(default: float) -> float:
 
 def draw_field(spec: FieldSpec, *, key: str) -> Any:
     """Draw one field's widget (inside the caller's form) and return its current value."""
+    label = field_label(spec.name)
     if spec.kind == "choice":
         return st.selectbox(
-            spec.name, spec.choices, index=spec.choices.index(spec.default), help=spec.help, key=key
+            label, spec.choices, index=spec.choices.index(spec.default), help=spec.help, key=key
         )
     if spec.kind == "bool":
-        return st.checkbox(spec.name, value=spec.default, help=spec.help, key=key)
+        return st.checkbox(label, value=spec.default, help=spec.help, key=key)
     if spec.kind in ("text", "list"):
-        return st.text_input(spec.name, value=spec.default, help=spec.help, key=key)
+        return st.text_input(label, value=spec.default, help=spec.help, key=key)
     return st.number_input(
-        spec.name,
-        min_value=spec.min_value,
-        max_value=spec.max_value,
+        label,
         value=spec.default,
         step=spec.step,
         format="%d" if spec.kind == "int" else "%g",
-        help=spec.help,
+        help=_with_bounds(spec),
         key=key,
     )
+
+
+def field_problem(config_class: type[ModelConfig], name: str, value: Any) -> str | None:
+    """Why ``value`` cannot be option ``name`` of ``config_class`` (the config's own coercion and
+    bounds), in the form's words; None when it can."""
+    f = next(f for f in dataclasses.fields(config_class) if f.name == name)
+    try:
+        coerced = coerce_value(config_class.__name__, f, value)
+        config_class.from_dict({name: coerced})
+    except ConfigError as exc:
+        return str(exc).replace(f"{config_class.__name__}.", "", 1)
+    return None
+
+
+def _with_bounds(spec: FieldSpec) -> str:
+    bounds = []
+    if spec.min_value is not None:
+        bounds.append(f"at least {spec.min_value:g}")
+    if spec.max_value is not None:
+        bounds.append(f"at most {spec.max_value:g}")
+    return spec.help + (f" ({' and '.join(bounds)})" if bounds else "")
 
 
 def config_form(
@@ -166,18 +222,26 @@ def config_form(
         ``{field name: value}`` on the run where the form was submitted, else None.
     """
     specs = form_fields(config_class)
+    submit_key = f"{key}.submit"
+    submitting = bool(st.session_state.get(submit_key))
+    problems: dict[str, str] = {}
     with st.form(key):
         columns = st.columns(_COLUMNS)
-        values = {
-            spec.name: _draw_in(columns[i % _COLUMNS], spec, key=f"{key}.{spec.name}")
-            for i, spec in enumerate(specs)
-        }
+        values = {}
+        for i, spec in enumerate(specs):
+            with columns[i % _COLUMNS]:
+                values[spec.name] = draw_field(spec, key=f"{key}.{spec.name}")
+                problem = field_problem(config_class, spec.name, values[spec.name])
+                if problem is not None and submitting:
+                    problems[spec.name] = problem
+                    st.error(problem)
         submitted = st.form_submit_button(
-            submit_label, type="primary", disabled=disabled, key=f"{key}.submit"
+            submit_label, type="primary", disabled=disabled, key=submit_key
         )
+    if submitted and problems:
+        st.error(
+            f"Not trained: {len(problems)} value(s) are not allowed "
+            f"({', '.join(field_label(n) for n in problems)}); fix the marked fields."
+        )
+        return None
     return values if submitted else None
-
-
-def _draw_in(column: DeltaGenerator, spec: FieldSpec, *, key: str) -> Any:
-    with column:
-        return draw_field(spec, key=key)

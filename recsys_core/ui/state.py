@@ -26,6 +26,7 @@ TRAIN_CANCEL = "train.cancel"
 TRAIN_DELETE = "train.delete"
 TRAIN_DELETE_CONFIRM = "train.delete_confirm"
 TRAIN_NOTICE = "train.notice"
+TRAIN_SHOWN = "train.shown_run"  # the finished job's run already made the selected run
 # --- Data page ---
 DATA_SPLIT = "data.split"  # the protocol or stored split whose sizes and leakage are shown
 DATA_CUSTOM = "data.custom"  # prefix of the on-the-fly split's widgets: data.custom.kind, ...

@@ -171,7 +171,8 @@ def test_a_newly_registered_architecture_gets_its_form_by_registration_alone(
     _assert_ok(at)
     form = f"{state.TRAIN_FORM}.{Throwaway.name}"
     boost = at.number_input(key=f"{form}.boost")
-    assert (boost.value, boost.min, boost.max, boost.help) == (0.5, 0.0, 2.0, "A float option.")
+    assert (boost.value, boost.label) == (0.5, "Boost (boost)")
+    assert boost.help == "A float option. (at least 0 and at most 2)"  # checked on submit
     assert at.number_input(key=f"{form}.depth").value == 3
     assert at.selectbox(key=f"{form}.flavour").options == ["plain", "spicy"]
     assert at.checkbox(key=f"{form}.verbose").value is False
@@ -302,3 +303,38 @@ def test_architecture_and_protocol_survive_a_page_switch(synthetic_db: Path) -> 
     _assert_ok(at)
     assert at.selectbox(key=state.TRAIN_MODEL).value == "popularity"
     assert at.selectbox(key=state.TRAIN_PROTOCOL).value == "recbole-general"
+
+
+def test_the_job_shows_above_the_form_and_the_next_pages_open_on_its_run(
+    synthetic_db: Path,
+) -> None:
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=3))
+    older = train_run("synthetic", "itemknn", protocol, path=synthetic_db).record.run_id
+    at = _open()
+    at.selectbox(key=state.RUN).set_value(older).run()  # a person looking at an older run
+    at.selectbox(key=state.TRAIN_MODEL).set_value("popularity").run()
+    at.button(key=f"{state.TRAIN_FORM}.popularity.submit").click().run()
+    _assert_ok(at)
+    snap = _rerun_until_finished(at)
+    assert snap.status == "complete", snap.error
+    headings = [h.value for h in at.subheader] + [m.value for m in at.markdown]
+    order = [text for text in headings if text.startswith(("Training ", "**Hyperparameters"))]
+    assert order[0].startswith("Training popularity")  # progress and outcome come first
+    assert at.session_state[state.RUN] == snap.run_id != older
+    at.switch_page("pages/4_Recommendations.py").run()
+    _assert_ok(at)
+    assert at.selectbox(key=state.RUN).value == snap.run_id  # "See its recommendations"
+
+
+def test_eases_lambda_search_is_drawn_as_a_validation_curve_with_the_chosen_lambda(
+    synthetic_db: Path,
+) -> None:
+    at = _open()
+    at.selectbox(key=state.TRAIN_MODEL).set_value("ease").run()
+    at.button(key=f"{state.TRAIN_FORM}.ease.submit").click().run()
+    snap = _rerun_until_finished(at)
+    assert snap.status == "complete", snap.error
+    titles = [t["text"] if isinstance(t, dict) else t for t in _chart_titles(at)]
+    assert any("Validation curve of ease on synthetic over l2" in t for t in titles)
+    assert not any("Training curve" in str(t) for t in titles)  # no "epoch" axis for a search
+    assert "searched l2 over 9 values and kept l2 = " in _texts(at.caption)

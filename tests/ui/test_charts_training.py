@@ -6,7 +6,13 @@ import math
 
 import pandas as pd
 
-from recsys_core.ui.charts.training import CURVE_COLUMNS, history_frame, training_curve_chart
+from recsys_core.ui.charts.training import (
+    CURVE_COLUMNS,
+    history_frame,
+    search_curve,
+    search_curve_chart,
+    training_curve_chart,
+)
 
 HISTORY = [
     {"epoch": 1, "loss": 0.70, "valid_ndcg@10": 0.10},
@@ -56,3 +62,28 @@ def test_curve_chart_has_a_panel_per_series_with_independent_axes_title_and_tool
     assert spec["spec"]["mark"]["type"] == "line"
     (rows,) = spec["datasets"].values()
     assert pd.DataFrame(rows).equals(curve)
+
+
+def test_a_search_history_becomes_a_validation_curve_with_the_chosen_value() -> None:
+    grid = [50.0, 158.1, 500.0, 1581.1]
+    scores = [0.19, 0.21, 0.22, 0.20]
+    history = [
+        {"epoch": i + 1, "loss": None, "l2": lam, "valid_ndcg@10": score}
+        for i, (lam, score) in enumerate(zip(grid, scores, strict=True))
+    ]
+    search = search_curve(history)
+    assert search is not None
+    assert (search.option, search.metric, search.chosen) == ("l2", "valid_ndcg@10", 500.0)
+    assert search.frame["option"].tolist() == grid
+    spec = search_curve_chart(search, model="ease", dataset="toy").to_dict()
+    line, rule = spec["layer"]
+    assert line["encoding"]["x"]["scale"] == {"type": "log"}
+    assert spec["datasets"][rule["data"]["name"]] == [{"option": 500.0}]
+    assert "over l2" in spec["title"]["text"] and "500" in spec["title"]["subtitle"]
+
+
+def test_an_ordinary_training_history_is_not_a_search() -> None:
+    epochs = [{"epoch": e, "loss": 1.0 / e, "valid_ndcg@10": 0.1 * e} for e in (1, 2, 3)]
+    assert search_curve(epochs) is None
+    one_step = [{"epoch": 1, "loss": None, "l2": 500.0}]  # EASE with a fixed λ
+    assert search_curve(one_step) is None

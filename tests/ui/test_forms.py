@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from recsys_core.config import param
 from recsys_core.errors import ConfigError
 from recsys_core.models import ModelConfig, get_model_class, list_models
-from recsys_core.ui.forms import float_step, form_fields
+from recsys_core.ui.forms import field_label, float_step, form_fields
 
 #: The widget an independent reading of a field calls for: choices first, then the default's type.
 EXPECTED_KIND = {bool: "bool", int: "int", float: "float", str: "text"}
@@ -100,9 +100,13 @@ def test_rendered_form_shows_each_default_and_submits_a_valid_config(model_name:
     for spec in form_fields(config_class):
         widget = getattr(at, ACCESSOR[spec.kind])(key=f"form.{spec.name}")
         assert widget.value == spec.default, spec.name
-        assert widget.label == spec.name and widget.help == spec.help
+        assert widget.label == field_label(spec.name) and widget.label.endswith(f"({spec.name})")
+        assert widget.help.startswith(spec.help)
         if spec.kind in {"int", "float"}:
-            assert (widget.min, widget.max) == (spec.min_value, spec.max_value)
+            # no browser-side clamping: bounds are checked on submit and named in the help
+            assert widget.min is None and widget.max is None
+            if spec.min_value is not None:
+                assert f"at least {spec.min_value:g}" in widget.help
         if spec.kind == "choice":
             assert list(widget.options) == [str(c) for c in spec.choices]
     assert "submitted" not in at.session_state
@@ -144,3 +148,28 @@ def test_architecture_options_come_before_the_torch_loop_and_the_seed_last() -> 
     assert names[:3] == ["features", "n_negatives", "l2"]
     assert names.index("l2") < names.index("n_epochs") < names.index("device")
     assert names[-1] == "seed"
+
+
+def test_a_value_out_of_bounds_is_refused_at_its_field_and_nothing_is_submitted() -> None:
+    at = AppTest.from_function(_render_form, args=("bpr",), default_timeout=60).run()
+    at.number_input(key="form.dim").set_value(0)
+    at.number_input(key="form.lr").set_value(-5.0)
+    at.button(key="form.submit").click().run()
+    assert not at.exception
+    assert "submitted" not in at.session_state
+    errors = [e.value for e in at.error]
+    assert "dim=0 is below its minimum 1" in errors
+    assert any(e.startswith("lr=-5.0 is below its minimum") for e in errors)
+    assert any(
+        "Not trained: 2 value(s) are not allowed" in e and "Latent dimension (dim)" in e
+        for e in errors
+    )
+    at.number_input(key="form.dim").set_value(16)
+    at.number_input(key="form.lr").set_value(0.01)
+    at.button(key="form.submit").click().run()
+    assert at.session_state["submitted"]["dim"] == 16 and not at.error
+
+
+def test_labels_say_what_an_option_is_and_keep_its_name() -> None:
+    assert field_label("dim") == "Latent dimension (dim)"
+    assert field_label("valid_fraction") == "Valid fraction (valid_fraction)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -82,3 +83,71 @@ def training_curve_chart(curve: pd.DataFrame, *, model: str, dataset: str) -> al
             title=f"Training curve of {model} on {dataset}: loss and validation metrics per epoch"
         )
     )
+
+
+@dataclass(frozen=True)
+class SearchCurve:
+    """A hyperparameter search reported step by step (EASE's λ grid): each step's value of the
+    searched option against the validation metric, and the step chosen.
+
+    Attributes:
+        option: the searched option's name (``l2``).
+        metric: the validation metric (``valid_ndcg@10``).
+        frame: columns ``option`` (the value tried) and ``metric`` (its validation score).
+        chosen: the value with the best score.
+    """
+
+    option: str
+    metric: str
+    frame: pd.DataFrame
+    chosen: float
+
+
+def search_curve(history: Sequence[Mapping[str, float | None]]) -> SearchCurve | None:
+    """The search in a history whose steps report no loss but one option that changes each step
+    and one validation metric (EASE's λ grid); None for an ordinary training history."""
+    if len(history) < 2 or any(_finite(row.get("loss")) for row in history):
+        return None
+    names = [n for n in history[0] if n not in {"epoch", "loss"}]
+    metrics = [n for n in names if n.startswith("valid_")]
+    options = [n for n in names if n not in metrics and len({row.get(n) for row in history}) > 1]
+    if len(options) != 1 or len(metrics) != 1:
+        return None
+    frame = pd.DataFrame(
+        {
+            "option": [float(row[options[0]]) for row in history],  # type: ignore[arg-type]
+            "metric": [float(row[metrics[0]]) for row in history],  # type: ignore[arg-type]
+        }
+    )
+    chosen = float(frame.loc[frame["metric"].idxmax(), "option"])
+    return SearchCurve(options[0], metrics[0], frame, chosen)
+
+
+def search_curve_chart(search: SearchCurve, *, model: str, dataset: str) -> alt.LayerChart:
+    """The validation metric against the searched option (log axis), the chosen value marked."""
+    x = alt.X("option:Q", title=f"{search.option} (log scale)", scale=alt.Scale(type="log"))
+    y = alt.Y("metric:Q", title=search.metric, scale=alt.Scale(zero=False))
+    tooltip = [
+        alt.Tooltip("option:Q", title=search.option, format=",.4g"),
+        alt.Tooltip("metric:Q", title=search.metric, format=".4f"),
+    ]
+    line = alt.Chart(search.frame).mark_line(point=True).encode(x=x, y=y, tooltip=tooltip)
+    chosen = pd.DataFrame({"option": [search.chosen]})
+    rule = (
+        alt.Chart(chosen)
+        .mark_rule(color="#e4572e", strokeDash=[4, 3])
+        .encode(x="option:Q", tooltip=[alt.Tooltip("option:Q", title="chosen", format=",.4g")])
+    )
+    return alt.layer(line, rule).properties(
+        title=alt.TitleParams(
+            text=f"Validation curve of {model} on {dataset} over {search.option}",
+            subtitle=f"Dashed: the chosen {search.option} = {search.chosen:,.4g}",
+            anchor="start",
+        ),
+        width=_PANEL_WIDTH,
+        height=240,
+    )
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(float(value))
