@@ -13,6 +13,7 @@ from recsys_core.data.splits import SPLIT_KINDS, SplitSpec
 from recsys_core.errors import ConfigError, DataError, RecScopeError
 from recsys_core.evaluation.headline import TABLE_K, MetricSpec, headline_metrics
 from recsys_core.models import get_model_class
+from recsys_core.registry.names import MAX_NAME_LENGTH
 from recsys_core.ui import cache, state
 from recsys_core.ui.charts.training import (
     history_frame,
@@ -227,6 +228,30 @@ def show_saved_run(run_id: str) -> None:
     show_curve(details.get("history", []), record.model, record.dataset)
 
 
+def rename_form(run_id: str) -> None:
+    """A name for the run, shown first wherever it is listed; empty gives the plain label back."""
+    runs = cache.runs_table(None).set_index("run")
+    current = str(runs.at[run_id, "name"]) if run_id in runs.index else ""
+    with st.form(f"{state.TRAIN_RENAME}.{run_id}"):
+        name = st.text_input(
+            "Name of this run",
+            value=current,
+            max_chars=MAX_NAME_LENGTH,
+            placeholder="e.g. Tuned BPR for the review",
+            help="Shown first in every picker, table and chart; empty removes it.",
+        )
+        submitted = st.form_submit_button("Rename")
+    if submitted:
+        try:
+            stored = cache.rename_run(run_id, name)
+        except RecScopeError as exc:
+            st.error(str(exc))
+        else:
+            done = f"Run {run_id} is now named {stored!r}." if stored else "Run name removed."
+            st.session_state[state.TRAIN_NOTICE] = done
+            st.rerun()
+
+
 dataset_name = setup("Train")
 st.caption(
     "Fit any registered architecture on the dataset in use; the run lands in the run registry "
@@ -291,6 +316,22 @@ with train_tab:
     if job_running:
         st.caption("A training job of this session is running: wait for it or cancel it below.")
     if values is not None and protocol is not None:
+        asked = model_class.config_class.from_dict(values).to_dict()
+        twins = cache.identical_runs(dataset_name, model_name, asked, protocol.to_dict())
+        if twins and not st.session_state.get(state.TRAIN_TWIN_OK):
+            st.session_state[state.TRAIN_TWIN] = twins[0]
+            values = None  # said below; a tick and a second click train the twin
+        else:
+            st.session_state.pop(state.TRAIN_TWIN, None)
+            st.session_state.pop(state.TRAIN_TWIN_OK, None)
+    if st.session_state.get(state.TRAIN_TWIN):
+        st.warning(
+            f"An identical run already exists: {st.session_state[state.TRAIN_TWIN]}. The same "
+            "options, seed and protocol give the same numbers, so nothing was trained. Change a "
+            "value (the seed, say), or tick the box below and click Train again."
+        )
+        st.checkbox("Train a twin anyway", key=state.TRAIN_TWIN_OK)
+    if values is not None and protocol is not None:
         request = jobs.TrainRequest(dataset_name, model_name, protocol, values)
         try:
             job = jobs.start_training_job(request)
@@ -317,6 +358,7 @@ with runs_tab:
         st.info("No saved runs on this dataset yet: train one in the first tab.")
     else:
         show_saved_run(run_id)
+        rename_form(run_id)
         st.markdown("**Delete this run**")
         confirmed = st.checkbox(
             f"Yes, delete {run_id} with its weights and metrics (this cannot be undone)",

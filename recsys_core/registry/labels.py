@@ -96,9 +96,11 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def run_label(record: RunRecord, *, now: datetime | None = None) -> str:
-    """What the run is, its protocol, its first headline metric with a value, and its age."""
-    parts = [what_it_is(record), str(record.protocol.get("name", "?"))]
+def run_label(record: RunRecord, *, now: datetime | None = None, name: str | None = None) -> str:
+    """What the run is (after the name a person gave it, if any), its protocol, its first
+    headline metric with a value, and its age."""
+    what = what_it_is(record)
+    parts = [f"{name} ({what})" if name else what, str(record.protocol.get("name", "?"))]
     for spec in headline_metrics(stage=record.stage or "retrieval"):
         value = record.metrics.get(spec.name)
         if value is not None and value == value:
@@ -108,12 +110,22 @@ def run_label(record: RunRecord, *, now: datetime | None = None) -> str:
     return " · ".join(parts)
 
 
-def run_labels(records: Iterable[RunRecord], *, now: datetime | None = None) -> dict[str, str]:
-    """Run id -> label for a set of runs shown together; labels that would repeat (same
-    settings, trained the same minute) end in their run id's suffix, so no two are alike."""
+def run_labels(
+    records: Iterable[RunRecord],
+    *,
+    now: datetime | None = None,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Run id -> label for a set of runs shown together (``names``: run id -> the name a person
+    gave it, ``registry.names``); labels that would repeat (same settings, trained the same
+    minute) end in their run id's suffix, so no two are alike."""
     records = list(records)
     now = now or datetime.now(UTC)
-    labels = {record.run_id: run_label(record, now=now) for record in records}
+    names = names or {}
+    labels = {
+        record.run_id: run_label(record, now=now, name=names.get(record.run_id))
+        for record in records
+    }
     repeated = {label for label, count in Counter(labels.values()).items() if count > 1}
     return {
         run_id: f"{label} · {run_id.rsplit('-', 1)[-1][:6]}" if label in repeated else label

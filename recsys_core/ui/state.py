@@ -27,6 +27,9 @@ TRAIN_DELETE = "train.delete"
 TRAIN_DELETE_CONFIRM = "train.delete_confirm"
 TRAIN_NOTICE = "train.notice"
 TRAIN_SHOWN = "train.shown_run"  # the finished job's run already made the selected run
+TRAIN_TWIN = "train.twin"  # label of the identical run a submitted form would have repeated
+TRAIN_TWIN_OK = "train.twin_ok"  # the person wants the twin all the same
+TRAIN_RENAME = "train.rename"  # prefix of the rename form of the run shown under Saved runs
 # --- Data page ---
 DATA_SPLIT = "data.split"  # the protocol or stored split whose sizes and leakage are shown
 DATA_CUSTOM = "data.custom"  # prefix of the on-the-fly split's widgets: data.custom.kind, ...

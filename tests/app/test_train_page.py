@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from recsys_core import jobs
 from recsys_core.config import param
 from recsys_core.data import store
-from recsys_core.data.protocols import custom_protocol, protocol_from_dict
+from recsys_core.data.protocols import custom_protocol, protocol_from_dict, resolve_protocol
 from recsys_core.data.splits import SplitSpec
 from recsys_core.data.synthetic import generate_synthetic
 from recsys_core.evaluation.protocol import evaluate_model
@@ -338,3 +338,35 @@ def test_eases_lambda_search_is_drawn_as_a_validation_curve_with_the_chosen_lamb
     assert any("Validation curve of ease on synthetic over l2" in t for t in titles)
     assert not any("Training curve" in str(t) for t in titles)  # no "epoch" axis for a search
     assert "searched l2 over 9 values and kept l2 = " in _texts(at.caption)
+
+
+def test_retraining_an_identical_configuration_says_so_before_adding_a_twin(
+    synthetic_db: Path,
+) -> None:
+    first = train_run("synthetic", "popularity", resolve_protocol("synthetic-user", None, k=10),
+                      path=synthetic_db).record  # fmt: skip
+    at = _open()
+    at.selectbox(key=state.TRAIN_MODEL).set_value("popularity").run()
+    at.button(key=f"{state.TRAIN_FORM}.popularity.submit").click().run()
+    _assert_ok(at)
+    assert state.TRAIN_JOB not in at.session_state  # nothing was trained
+    assert "An identical run already exists: " in _texts(at.warning)
+    assert "Most popular" in _texts(at.warning)
+    at.checkbox(key=state.TRAIN_TWIN_OK).check().run()
+    at.button(key=f"{state.TRAIN_FORM}.popularity.submit").click().run()
+    snap = _rerun_until_finished(at)
+    assert snap.status == "complete" and snap.run_id != first.run_id
+    assert len(runs.list_runs("synthetic", path=synthetic_db)) == 2
+
+
+def test_a_run_renamed_on_the_page_is_listed_by_its_name(synthetic_db: Path) -> None:
+    protocol = custom_protocol(SplitSpec(kind="user", test=0.2, seed=3))
+    run_id = train_run("synthetic", "popularity", protocol, path=synthetic_db).record.run_id
+    at = _open()
+    next(t for t in at.text_input if t.label == "Name of this run").input("Review baseline")
+    next(b for b in at.button if b.label == "Rename").click().run()
+    _assert_ok(at)
+    assert f"Run {run_id} is now named 'Review baseline'." in _texts(at.success)
+    picker = at.selectbox(key=state.RUN)
+    assert picker.value == run_id
+    assert any(option.startswith("Review baseline (Most popular)") for option in picker.options)

@@ -92,6 +92,8 @@ from recsys_core.ui.cache.train import (  # noqa: F401
     _architecture_table,
     _saved_run,
     architecture_table,
+    identical_runs,
+    rename_run,
     saved_run,
 )
 

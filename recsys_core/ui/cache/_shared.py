@@ -13,6 +13,7 @@ from recsys_core.data.defaults import DEFAULT_DATASET, ensure_default_dataset
 from recsys_core.evaluation import compare, headline
 from recsys_core.registry import list_runs
 from recsys_core.registry.labels import run_labels
+from recsys_core.registry.names import run_names
 from recsys_core.registry.runs import (
     RunRecord,
 )
@@ -94,11 +95,13 @@ def _stage(record: RunRecord) -> str:
 def _runs_table(stamp: Stamp, dataset_name: str | None, minute: int) -> pd.DataFrame:
     records = list_runs(dataset_name)
     specs = headline.table_metrics(_stage(record) for record in records)
-    labels = run_labels(records)
+    names = run_names()
+    labels = run_labels(records, names=names)
     rows = [
         {
             "run": record.run_id,
             "label": labels[record.run_id],
+            "name": names.get(record.run_id, ""),
             "model": record.model,
             "dataset": record.dataset,
             "protocol": record.protocol.get("name"),
