@@ -21,6 +21,7 @@ from recsys_core.evaluation.headline import table_metrics
 from recsys_core.ui import cache, state
 from recsys_core.ui.loading import progress_reporter, save_upload, select_loaded
 from recsys_core.ui.page import PAGES, setup
+from recsys_core.ui.wording import ui_message
 
 LOCAL, DOWNLOAD = "A local folder or zip", "Download from GroupLens"
 UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq"]
@@ -89,7 +90,7 @@ with movielens_tab:
                     progress=progress_reporter(bar) if bar else None,
                 )
         except RecScopeError as exc:
-            st.error(str(exc))
+            st.error(ui_message(exc))
         else:
             select_loaded(info.name)
 
@@ -128,7 +129,7 @@ with upload_tab:
                         replace=replace_upload,
                     )
                 except RecScopeError as exc:
-                    st.error(str(exc).replace(f"{folder}{os.sep}", ""))
+                    st.error(ui_message(exc).replace(f"{folder}{os.sep}", ""))
                 else:
                     select_loaded(info.name)
 

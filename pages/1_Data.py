@@ -13,6 +13,7 @@ from recsys_core.ui import cache, state
 from recsys_core.ui.charts import data as charts
 from recsys_core.ui.charts.bandits import bandit_chart
 from recsys_core.ui.page import setup
+from recsys_core.ui.wording import ui_message
 
 #: Selectbox value standing for a split computed here from the widgets below it.
 CUSTOM = "(custom)"
@@ -36,7 +37,7 @@ def show_bandits(name: str) -> None:
         with st.spinner("Fitting LinUCB and Thompson sampling and estimating their CTR…"):
             report, frame = cache.bandit_evaluation(name)
     except RecScopeError as exc:
-        st.warning(f"The bandits cannot be evaluated on {name}: {exc}")
+        st.warning(f"The bandits cannot be evaluated on {name}: {ui_message(exc)}")
         return
     st.altair_chart(bandit_chart(frame, name), width="stretch")
     st.dataframe(
@@ -234,12 +235,12 @@ else:
     try:
         spec = SplitSpec(kind=kind, test=test, valid=valid, seed=int(seed))
     except RecScopeError as exc:
-        st.warning(str(exc))
+        st.warning(ui_message(exc))
         st.stop()
 try:
     description, summary, leakage = cache.split_report(dataset_name, choice, spec)
 except RecScopeError as exc:
-    st.warning(f"This split cannot be made on {dataset_name}: {exc}")
+    st.warning(f"This split cannot be made on {dataset_name}: {ui_message(exc)}")
     st.stop()
 
 st.caption(description)

@@ -24,6 +24,7 @@ from recsys_core.ui.charts.training import (
 from recsys_core.ui.forms import config_form
 from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_run
+from recsys_core.ui.wording import ui_message
 
 CUSTOM = "custom split"
 #: The architecture the form opens on: it fits in seconds on every dataset (BPR's 200 epochs
@@ -143,7 +144,7 @@ def choose_protocol(suggested: str) -> Protocol | None:
             )
             protocol = resolve_protocol(None, split, k=int(k))
     except ConfigError as exc:
-        st.error(str(exc))
+        st.error(ui_message(exc))
         return None
     st.caption(f"{protocol.description}; {protocol.relevance_label}.")
     return protocol
@@ -209,7 +210,7 @@ def show_saved_run(run_id: str) -> None:
     try:
         record, details = cache.saved_run(run_id)
     except RecScopeError as exc:
-        st.error(str(exc))
+        st.error(ui_message(exc))
         return
     protocol_info = record.protocol
     st.markdown(
@@ -245,7 +246,7 @@ def rename_form(run_id: str) -> None:
         try:
             stored = cache.rename_run(run_id, name)
         except RecScopeError as exc:
-            st.error(str(exc))
+            st.error(ui_message(exc))
         else:
             done = f"Run {run_id} is now named {stored!r}." if stored else "Run name removed."
             st.session_state[state.TRAIN_NOTICE] = done
@@ -336,7 +337,7 @@ with train_tab:
         try:
             job = jobs.start_training_job(request)
         except ConfigError as exc:
-            st.error(str(exc))
+            st.error(ui_message(exc))
         else:
             st.session_state[state.TRAIN_JOB] = job.job_id
 
@@ -368,7 +369,7 @@ with runs_tab:
             try:
                 cache.delete_run(run_id)
             except DataError as exc:
-                st.error(str(exc))
+                st.error(ui_message(exc))
             else:
                 st.session_state.pop(state.TRAIN_DELETE_CONFIRM, None)
                 st.session_state.pop(state.RUN, None)

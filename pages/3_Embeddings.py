@@ -13,6 +13,7 @@ from recsys_core.ui import cache, state
 from recsys_core.ui.charts.embeddings import projection_chart
 from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_run
+from recsys_core.ui.wording import ui_message
 
 SIDE_LABELS = {"item": "Items", "user": "Users"}
 METRIC_LABELS = {"cosine": "Cosine (direction only)", "ip": "Inner product (the model's score)"}
@@ -64,7 +65,7 @@ try:
     model = cache.run_model(run_id)
     sides = cache.run_embedding_sides(run_id)
 except RecScopeError as exc:
-    st.error(str(exc))
+    st.error(ui_message(exc))
     st.stop()
 
 st.session_state.setdefault(state.EMB_NEIGHBORS, DEFAULTS.n_neighbors)
@@ -125,7 +126,7 @@ try:
     ):
         points = cache.embedding_points(run_id, side, n_neighbors, min_dist)
 except RecScopeError as exc:
-    st.error(f"Cannot map run {run_id}: {exc}")
+    st.error(f"Cannot map run {run_id}: {ui_message(exc)}")
     st.stop()
 
 colours = colour_fields(points, side)

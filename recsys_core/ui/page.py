@@ -14,6 +14,7 @@ from recsys_core import __version__, starter
 from recsys_core.data import store
 from recsys_core.errors import RecScopeError
 from recsys_core.ui import cache, state
+from recsys_core.ui.wording import ui_message
 
 APP_NAME = "RecScope"
 
@@ -36,7 +37,7 @@ def setup(title: str, icon: str = "🎯") -> str:
     except RecScopeError as exc:  # e.g. the database file is not DuckDB: say so, draw nothing
         st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
         st.title(title)
-        st.error(str(exc))
+        st.error(ui_message(exc))
         st.stop()
     st.set_page_config(
         page_title=title if title == APP_NAME else f"{title} · {APP_NAME}",

@@ -155,6 +155,19 @@ def test_an_upload_is_imported_and_selected(app_db: Path) -> None:
     assert _names(app_db) == ["my-ratings", "synthetic"]
 
 
+def test_importing_over_a_stored_dataset_says_what_to_tick_in_the_uis_words(app_db: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    _widget(at.text_input, "Dataset name").set_value("synthetic")
+    at.file_uploader[0].set_value(("r.csv", b"user,item\nu1,i1\nu2,i1\n", "text/csv"))
+    _widget(at.button, "Import").click()
+    at.run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "dataset 'synthetic' already exists; tick Replace to overwrite it" in message
+    assert "replace=True" not in message and "--replace" not in message
+    assert _names(app_db) == ["synthetic"]
+
+
 def test_where_to_go_next_links_every_page(app_db: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception
