@@ -3,7 +3,9 @@ the same list re-ranked by weighted re-rankers, with the test-set metrics of tho
 
 Each listed item says whether it was in the user's held-out test rows and whether it counted as
 relevant under the run's protocol, so the list reads as the metrics read it. The re-ranking
-weights live in the URL (``rerank=mmr=0.5,fairness=0.3``), so a link reopens the same view.
+weights and options live in the URL (``rerank=mmr=0.5,blocklist=1,blocklist.genres=Horror``, the
+pipeline's text form), so a link reopens the same view. The re-ranking section comes right after
+the user's list and history, before the genre chart; moving a slider reruns only that section.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from recsys_core.ui import cache, state
 from recsys_core.ui.charts import recommendations as charts
 from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_run
+from recsys_core.ui.rerank_controls import rerank_controls
 
 dataset_name = setup("Recommendations")
 run_id = pick_run(dataset_name)
@@ -122,17 +125,16 @@ def show_user() -> None:
                     ),
                 },
             )
-        st.caption("The genres of both lists are compared in the chart below.")
+        st.caption("The genres of both lists are compared in the chart below the re-ranking.")
 
+    show_reranking(user_id, k)
     if not found.genres.empty:
         st.altair_chart(
             charts.genre_profile_chart(found.genres, user_id=user_id, run_id=run_id),
             width="stretch",
         )
-    show_reranking(user_id, k)
 
 
-SLIDERS_PER_ROW = 4
 #: Columns shown of the two lists (``views.BEFORE_COLUMNS`` / ``AFTER_COLUMNS`` hold more); the
 #: pixel widths below keep each list inside half the main area at 1400 px without scrolling.
 BEFORE_SHOWN = ("rank", "title", "genres", "score", "test", "now")
@@ -143,45 +145,6 @@ MARKS = views.TEST_MARKS
 LIST_ROW_HEIGHT = 66
 #: Rows of a list shown without scrolling inside the grid (longer lists scroll).
 LIST_ROWS_SHOWN = 12
-
-
-def _forget_notice() -> None:
-    """A moved slider replaces the weights the URL carried: its notice no longer applies."""
-    st.session_state.pop(state.RECS_RERANK_NOTICE, None)
-
-
-def _weight_sliders() -> str:
-    """One slider per registered re-ranker, set from the URL's weights on first show; returns
-    the weights as canonical text and mirrors it to the URL."""
-    specs = views.slider_specs()
-    if any(state.weight_key(spec.name) not in st.session_state for spec in specs):
-        link = st.session_state.get(state.RECS_RERANK)
-        choice = views.parse_weights(link)
-        if choice.error:
-            st.session_state[state.RECS_RERANK_NOTICE] = (
-                f"The link's re-ranking weights `{link}` were not used, so every re-ranker is "
-                f"off: {choice.error}"
-            )
-        for spec in specs:
-            st.session_state.setdefault(state.weight_key(spec.name), choice.weights[spec.name])
-    if state.RECS_RERANK_NOTICE in st.session_state:
-        st.warning(st.session_state[state.RECS_RERANK_NOTICE], icon="⚠️")
-    for start in range(0, len(specs), SLIDERS_PER_ROW):
-        row = st.columns(SLIDERS_PER_ROW)
-        for column, spec in zip(row, specs[start : start + SLIDERS_PER_ROW], strict=False):
-            column.slider(
-                spec.label,
-                min_value=0.0,
-                max_value=1.0,
-                step=0.05,
-                key=state.weight_key(spec.name),
-                help=spec.help,
-                on_change=_forget_notice,
-            )
-    text = views.weights_text({s.name: st.session_state[state.weight_key(s.name)] for s in specs})
-    st.session_state[state.RECS_RERANK] = text
-    state.mirror_to_url(state.RECS_RERANK)
-    return text
 
 
 def _list_columns(relevance_label: str) -> dict[str, object]:
@@ -230,16 +193,19 @@ def show_reranking(user_id: str, k: int) -> None:
     of those weights: moving a slider reruns only this part."""
     st.header("Re-ranking", divider="gray")
     try:
-        depth = cache.rerank_session(run_id).depth
+        session = cache.rerank_session(run_id)
     except RecScopeError as exc:
         st.error(f"Cannot re-rank run {run_id}: {exc}")
         return
     st.caption(
-        f"Re-rankers never retrain the run: they reorder its top-{depth} candidates for each "
-        "evaluated test user (seen items excluded), in a fixed order: filters, score boosts, "
-        "then list builders. 0 turns a re-ranker off; hover a label's ⓘ for what its weight does."
+        f"Re-rankers never retrain the run: they reorder its top-{session.depth} candidates for "
+        "each evaluated test user (seen items excluded), in a fixed order: filters, score "
+        "boosts, then list builders. 0 turns a re-ranker off; hover a label's ⓘ for what its "
+        "weight does; the block list, freshness's half-life and the blend are under Options."
     )
-    weights = _weight_sliders()
+    weights = rerank_controls(session)
+    if weights is None:
+        return
     try:
         lists = cache.rerank_user_lists(run_id, k, weights, user_id)
         summary = cache.rerank_summary(run_id, k, weights)
@@ -272,24 +238,24 @@ def show_reranking(user_id: str, k: int) -> None:
             row_height=LIST_ROW_HEIGHT,
             height=height,
         )
-        st.caption(f"Weights: {weights or 'all off'}. {views.departures_text(lists)}")
-    st.caption(
-        f"Test: {MARKS['relevant']} relevant test item, {MARKS['held out']} held out but not "
-        "relevant. Scores are the run's own; Move and Now say how far each item moved."
-    )
+        st.caption(
+            f"Weights: {weights or 'all off'}. {views.departures_text(lists)} Test: "
+            f"{MARKS['relevant']} relevant test item, {MARKS['held out']} held out but not "
+            "relevant. Scores are the run's own; Move and Now say how far each item moved."
+        )
 
     st.subheader(f"Test-set metrics: these weights against the run ({summary.n_users:,} users)")
     changes = summary.changes
-    cells = st.columns(4)
-    cells[0].metric(
+    cells = st.container(horizontal=True)
+    cells.metric(
         "Rank agreement (RBO)",
         f"{changes['rbo']:.3f}",
         help="Rank-biased overlap of original and re-ranked lists (1: same ranking), mean.",
     )
-    cells[1].metric("Items entered per list", f"{changes['entered']:.2f}")
-    cells[2].metric("Items left per list", f"{changes['left']:.2f}")
+    cells.metric("Items entered per list", f"{changes['entered']:.2f}")
+    cells.metric("Items left per list", f"{changes['left']:.2f}")
     moved = changes["mean_displacement"]
-    cells[3].metric(
+    cells.metric(
         "Mean displacement",
         "–" if moved != moved else f"{moved:.2f} ranks",
         help="How far the items kept in a list moved, mean over lists.",
@@ -316,16 +282,19 @@ def _save_weights(weights: str, k: int) -> None:
     """A button that saves the weights as a run of kind rerank (parent: this run), evaluated like
     a trained run, so it can be compared with the run on the Compare page."""
     record, _ = cache.saved_run(run_id)
+    blended = any(part.startswith("blend=") for part in weights.split(","))
     if record.kind != TRAIN_KIND:
         reason = f"Run {run_id} is a {record.kind} run: save weights of the trained run instead."
     elif not weights:
         reason = "Every weight is 0: move a slider to have weights worth saving."
+    elif blended:
+        reason = "A blend with other runs cannot be saved as a run yet: set its share to 0 first."
     else:
         reason = f"Saves {weights} at k = {k} as a new run whose parent is {run_id}."
     clicked = st.button(
         "Save these weights as a run",
         icon="💾",
-        disabled=record.kind != TRAIN_KIND or not weights,
+        disabled=record.kind != TRAIN_KIND or not weights or blended,
         help=reason,
         key=state.RECS_SAVE_RERANK,
     )

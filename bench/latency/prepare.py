@@ -21,8 +21,11 @@ class Prepared:
     seconds: dict[str, float]
 
 
-def prepare(db: Path, datasets_dir: Path, bpr_epochs: int, n_users: int) -> Prepared:
-    """Store ML-100K, train itemknn and BPR-MF, project the BPR items, list users' top-k."""
+def prepare(
+    db: Path, datasets_dir: Path, bpr_epochs: int, n_users: int, *, project: bool = True
+) -> Prepared:
+    """Store ML-100K, train itemknn and BPR-MF, project the BPR items (unless ``project`` is
+    False: only the Embeddings page reads the projection), list users' top-k."""
     from recsys_core import inspection
     from recsys_core.analysis.projection import run_projection
     from recsys_core.data import store
@@ -41,9 +44,10 @@ def prepare(db: Path, datasets_dir: Path, bpr_epochs: int, n_users: int) -> Prep
     started = time.perf_counter()
     bpr = train_run(DATASET, "bpr", protocol, overrides={"n_epochs": bpr_epochs}, path=db)
     seconds["train_bpr"] = time.perf_counter() - started
-    started = time.perf_counter()
-    run_projection(bpr.record.run_id, "item", model=bpr.model, path=db)
-    seconds["project_bpr_items"] = time.perf_counter() - started
+    if project:
+        started = time.perf_counter()
+        run_projection(bpr.record.run_id, "item", model=bpr.model, path=db)
+        seconds["project_bpr_items"] = time.perf_counter() - started
 
     context = inspection.load_run_context(bpr.record.run_id, path=db)
     candidates = context.evaluated_user_ids()

@@ -12,7 +12,9 @@ from bench.browser import WATCH_MESSAGES_JS
 #: finished script runs (``watchMessages`` in bench/browser.py); defines the page checks below.
 PROBE_JS = (
     """(() => {
-  const probe = { finished: 0, finishedAt: [], runs: 0, lastFinished: null, times: [] };
+  const probe = {
+    finished: 0, finishedAt: [], runs: 0, lastFinished: null, times: [], messages: 0, bytes: 0,
+  };
   window.__latencyProbe = probe;
 """
     + WATCH_MESSAGES_JS
@@ -28,6 +30,18 @@ PROBE_JS = (
       probe.lastFinished = at;
     }
   });
+  // Counts every message of the server and its bytes (what a run sends), on top of the above.
+  const Watched = window.WebSocket;
+  window.WebSocket = class extends Watched {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        probe.messages += 1;
+        const data = event.data;
+        probe.bytes += data instanceof ArrayBuffer ? data.byteLength : data.length;
+      });
+    }
+  };
   const visible = (el) => !!el && el.checkVisibility();
   window.__pageReady = (title, marker, markerText, since) => {
     if (probe.finished <= since) return false;
@@ -111,9 +125,13 @@ RERUN_DONE_JS = """() => {
   const first = probe.times.find((t) => t >= start);
   return [probe.lastFinished - start, first - start];
 }"""
-#: Before a re-ranking slider step: notes the runs so far and times the next arrow key.
+#: Before a re-ranking slider step: notes the runs, messages and bytes so far and times the next
+#: arrow key.
 ARM_SLIDER_JS = """() => {
-  window.__changeSince = window.__latencyProbe.runs;
+  const probe = window.__latencyProbe;
+  window.__changeSince = probe.runs;
+  window.__messagesBefore = probe.messages;
+  window.__bytesBefore = probe.bytes;
   window.__changeStart = null;
   document.addEventListener('keydown', (event) => {
     if (event.key.startsWith('Arrow') && window.__changeStart === null) {
@@ -121,11 +139,13 @@ ARM_SLIDER_JS = """() => {
     }
   }, { capture: true, once: true });
 }"""
-#: ms from the arrow key to the end of the fragment's run (the re-ranked lists and the test-set
-#: metrics are drawn by then) and to the first message of the server, once a run has finished.
+#: [done, first message, messages, bytes] once a run has finished: ms from the arrow key to the
+#: end of the fragment's run (the re-ranked lists and the test-set metrics are drawn by then)
+#: and to the first message of the server, and the messages and bytes the server sent meanwhile.
 SLIDER_DONE_JS = """() => {
   const probe = window.__latencyProbe, start = window.__changeStart;
   if (start === null || probe.runs <= window.__changeSince) return false;
   const first = probe.times.find((t) => t >= start);
-  return [probe.lastFinished - start, first - start];
+  return [probe.lastFinished - start, first - start, probe.messages - window.__messagesBefore,
+    probe.bytes - window.__bytesBefore];
 }"""

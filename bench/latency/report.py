@@ -8,7 +8,13 @@ import subprocess
 from typing import Any
 
 from bench.latency.prepare import Prepared
-from bench.latency.scenario import DATASET, LIST_TARGET_MS, PAGE_TARGET_MS, PROTOCOL
+from bench.latency.scenario import (
+    DATASET,
+    LIST_TARGET_MS,
+    PAGE_TARGET_MS,
+    PROTOCOL,
+    SLIDER_TARGET_MS,
+)
 from bench.latency.stats import Measurement
 from bench.server import REPO
 
@@ -77,7 +83,11 @@ def build_payload(
         },
         "repeats": repeats,
         "load_repeats": load_repeats,
-        "targets_ms": {"page": PAGE_TARGET_MS, "list_update": LIST_TARGET_MS},
+        "targets_ms": {
+            "page": PAGE_TARGET_MS,
+            "list_update": LIST_TARGET_MS,
+            "slider_update": SLIDER_TARGET_MS,
+        },
         "measurements": [m.summary() for m in results.values()],
         "server_profile": profile,
     }

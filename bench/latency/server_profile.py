@@ -18,13 +18,24 @@ from bench.latency.scenario import DATASET, PAGES, RECOMMENDATIONS, Page
 from bench.latency.stats import percentile
 from bench.server import REPO
 
-#: Functions listed in the server profile: the app's own code and Streamlit's element builders.
-PROFILE_FILTER = r"recsys_core|pages/|app\.py|streamlit/(elements|dataframe_util|runtime/caching)"
+#: Functions listed in the server profile: the app's own code, Streamlit's element builders and
+#: its clean-up after each run (``runner.postScriptGC``: a full ``gc.collect`` of the process).
+PROFILE_FILTER = (
+    r"recsys_core|pages/|app\.py|streamlit/(elements|dataframe_util|runtime/caching)"
+    r"|_on_script_finished|gc\.collect"
+)
 
 
-def profile_server(prepared: Prepared, runs: int, top: int = 12) -> dict[str, Any]:
-    """Script run time of every page and of the user change, measured through ``AppTest`` in this
-    process (warm caches), with cProfile's top functions by cumulative time."""
+def profile_server(
+    prepared: Prepared, runs: int, top: int = 12, *, only_slider: bool = False
+) -> dict[str, Any]:
+    """Script run time of every page, of the user change and of a re-ranking slider step (each
+    to a new MMR weight), measured through ``AppTest`` in this process (warm caches), with
+    cProfile's top functions by cumulative time; with ``only_slider`` the slider step's alone.
+
+    AppTest reruns the whole script where the browser reruns only the re-ranking fragment, so for
+    the slider the fragment's share is the cumulative time of ``show_reranking``.
+    """
     from streamlit.testing.v1 import AppTest
 
     from recsys_core.ui import state
@@ -42,16 +53,24 @@ def profile_server(prepared: Prepared, runs: int, top: int = 12) -> dict[str, An
         return at
 
     report: dict[str, Any] = {}
-    for page in PAGES:
-        at = opened(page)
-        report[f"script:{page.label}"] = _profiled(lambda at=at: at.run(), runs, top)
-    at = opened(RECOMMENDATIONS)
-    users = iter(prepared.users * (runs + 1))
+    if not only_slider:
+        for page in PAGES:
+            at = opened(page)
+            report[f"script:{page.label}"] = _profiled(lambda at=at: at.run(), runs, top)
+        at = opened(RECOMMENDATIONS)
+        users = iter(prepared.users * (runs + 1))
 
-    def change() -> None:
-        at.selectbox(key=state.RECS_USER).set_value(next(users)).run()
+        def change() -> None:
+            at.selectbox(key=state.RECS_USER).set_value(next(users)).run()
 
-    report["script:list_update:new_user"] = _profiled(change, runs, top)
+        report["script:list_update:new_user"] = _profiled(change, runs, top)
+    slid = opened(RECOMMENDATIONS)
+    weights = iter(round(0.05 * step, 2) for step in range(1, runs + 1))
+
+    def move() -> None:
+        slid.slider(key=state.weight_key("mmr")).set_value(next(weights)).run()
+
+    report["script:slider_update"] = _profiled(move, runs, top + 8)
     return report
 
 

@@ -1,27 +1,24 @@
-"""Tables of the Recommendations page's re-ranking view: the sliders, one user's two lists, metrics.
+"""Tables of the Recommendations page's re-ranking view: one user's two lists and the metrics.
 
 Pure functions over a ``RerankOutcome`` (no Streamlit), so what the page shows is tested here:
-each re-ranker's slider (label, help, source), the weights as the URL's text, one user's original
-and re-ranked lists with what entered, left and moved, and the test-set metrics of the re-ranked
-lists against the run's own with paired 95% intervals. Shape legend: B evaluated users, N
+one user's original and re-ranked lists with what entered, left and moved, and the test-set
+metrics of the re-ranked lists against the run's own with paired 95% intervals. The controls
+(sliders, options, the URL's text) are ``rerank.controls``. Shape legend: B evaluated users, N
 candidates, K list length.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from recsys_core.errors import ConfigError, DataError
+from recsys_core.errors import DataError
 from recsys_core.evaluation.compare.names import LOWER_IS_BETTER, NO_DIRECTION
 from recsys_core.inspection import RunContext, recommendation_table
-from recsys_core.rerank.base import Candidates, get_reranker_class, list_rerankers
-from recsys_core.rerank.pipeline import RerankPipeline
+from recsys_core.rerank.base import Candidates
 from recsys_core.rerank.session import RerankOutcome
 
 #: Columns of ``UserLists.before``.
@@ -82,73 +79,6 @@ METRIC_COLUMNS: tuple[str, ...] = (
 #: The one-character mark of the ``test`` column: a relevant test item, or one only held out.
 TEST_MARKS: dict[str, str] = {"relevant": "★", "held out": "☆"}
 _YEAR_SUFFIX = re.compile(r"\(\d{4}\)\s*$")
-
-
-@dataclass(frozen=True)
-class SliderSpec:
-    """One re-ranker's weight slider.
-
-    Attributes:
-        name: the re-ranker's registry name (the URL key).
-        label: what a person reads.
-        help: what the weight does for this re-ranker, then its source.
-        phase: "filter", "score" or "list".
-    """
-
-    name: str
-    label: str
-    help: str
-    phase: str
-
-
-def slider_specs() -> list[SliderSpec]:
-    """A slider per registered re-ranker, in pipeline order, its help from the ``weight`` field.
-
-    Re-rankers that need options besides their weight (``needs_options``: a block list) get no
-    slider; they are set through the CLI or the settings.
-    """
-    specs = []
-    for name in list_rerankers():
-        cls = get_reranker_class(name)
-        if cls.needs_options:
-            continue
-        weight = next(f for f in dataclasses.fields(cls.config_class) if f.name == "weight")
-        help_text = f"{weight.metadata['help']}\n\nSource: {cls.source}."
-        specs.append(SliderSpec(name, cls.label, help_text, cls.phase))
-    return specs
-
-
-@dataclass(frozen=True)
-class WeightChoice:
-    """Weights read from the URL's text.
-
-    Attributes:
-        weights: re-ranker name -> weight, every registered re-ranker (0 where not named).
-        text: the canonical text of those weights (``RerankPipeline.to_text``).
-        error: why the text was refused (the ``ConfigError`` message), None when it was read;
-            a refused text leaves every weight at 0.
-    """
-
-    weights: dict[str, float]
-    text: str
-    error: str | None = None
-
-
-def parse_weights(text: str | None) -> WeightChoice:
-    """Read ``"mmr=0.5,fairness=0.3"``; an invalid text turns every re-ranker off and says why."""
-    off = dict.fromkeys(list_rerankers(), 0.0)
-    try:
-        pipeline = RerankPipeline.from_text(text or "")
-    except ConfigError as exc:
-        return WeightChoice(off, "", str(exc))
-    return WeightChoice({**off, **pipeline.weights()}, pipeline.to_text())
-
-
-def weights_text(weights: Mapping[str, float]) -> str:
-    """The canonical text of slider weights (pipeline order, zeros dropped), the cache key."""
-    return RerankPipeline.from_settings(
-        {name: float(weight) for name, weight in weights.items() if weight > 0}
-    ).to_text()
 
 
 @dataclass(frozen=True)

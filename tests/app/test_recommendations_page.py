@@ -1,5 +1,5 @@
 """The Recommendations page: a run's top-k for a user, flags checked against the stored split, and
-the re-ranking view (weight sliders, the two lists, the metrics, the weights in the URL)."""
+the re-ranking view (weight sliders, the options, the two lists, the metrics, all in the URL)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from recsys_core.data.synthetic import generate_synthetic
 from recsys_core.experiment import train_run
 from recsys_core.inspection import load_run_context
 from recsys_core.registry import get_run, list_runs
-from recsys_core.rerank import RerankPipeline
+from recsys_core.rerank import RerankPipeline, get_reranker_class
 from recsys_core.rerank.session import RerankSession
 from recsys_core.rerank.views import user_lists
 from recsys_core.ui import state
@@ -241,3 +241,87 @@ def test_saving_the_weights_adds_a_rerank_run_of_this_run(trained: Setup) -> Non
     # A rerank run offers no save of its own: its weights come from the trained run.
     opened = _open({"run": saved.run_id, "rerank": "mmr=0.5"})
     assert _save_button(opened).disabled
+
+
+def _widget(widgets: object, label: str) -> object:
+    """The one widget of a list (``at.multiselect``, ``at.number_input``, ...) with ``label``."""
+    (found,) = [w for w in widgets if w.label == label]  # type: ignore[attr-defined]
+    return found
+
+
+def _options_expander(at: AppTest) -> object:
+    (expander,) = [e for e in at.expander if e.label == "Options"]
+    return expander
+
+
+def test_options_in_the_url_fill_the_expander_and_rerank_the_lists(trained: Setup) -> None:
+    plain = _open()
+    user = plain.selectbox(key=state.RECS_USER).value
+    original = _table_with(plain, "now")
+    genre = original["genres"].iloc[0].split(", ")[0]  # a genre of the top item
+    link = f"blocklist=1,blocklist.genres={genre},freshness=0.4,freshness.half_life_years=2"
+    at = _open({"rerank": link, "run": trained.run_id, "user": user})
+    options = _options_expander(at)
+    assert _widget(options.multiselect, "Block list: genres").value == [genre]
+    assert _widget(options.number_input, "Freshness: half-life in years").value == 2.0
+    assert at.slider(key=state.weight_key("freshness")).value == pytest.approx(0.4)
+    assert at.query_params["rerank"] == link  # canonical already: the link reproduces itself
+    after = _table_with(at, "move")
+    assert not after["genres"].str.contains(genre, regex=False).any()
+    assert after["item_id"].tolist() != original["item_id"].tolist()
+    session = RerankSession.open(trained.run_id, path=trained.db)
+    outcome = session.rerank(RerankPipeline.from_text(link), 10)
+    context = load_run_context(trained.run_id, path=trained.db)
+    expected = user_lists(context, session.candidates, outcome, context.user_idx(user))
+    assert after["item_id"].tolist() == expected.after["item_id"].tolist()
+    row = _metric_row(at, "mean_item_age@10")
+    assert row["reranked"] == pytest.approx(outcome.metrics_after.means()["mean_item_age@10"])
+    assert not at.warning
+    # Changing an option in the expander updates the link.
+    _widget(options.number_input, "Freshness: half-life in years").set_value(3.0).run()
+    assert not at.exception, at.exception
+    assert at.query_params["rerank"] == link.replace("half_life_years=2", "half_life_years=3")
+    # A genre this catalogue lacks is dropped with a notice instead of breaking the page.
+    odd = _open({"rerank": "blocklist=1,blocklist.genres=Nonsense", "run": trained.run_id})
+    assert any("Nonsense" in w.value for w in odd.warning)
+    assert "rerank" not in odd.query_params  # nothing left to block: the block list is off
+    assert not _options_expander(odd).multiselect  # closed, so its widgets are not drawn
+
+
+def test_a_blend_with_another_run_of_the_split_comes_from_the_url(trained: Setup) -> None:
+    mate = train_run(DATASET, "popularity", trained.protocol, path=trained.db).record.run_id
+    link = f"blend=1,blend.runs={mate}"
+    at = _open({"rerank": link, "run": trained.run_id})
+    options = _options_expander(at)
+    runs_picker = _widget(options.multiselect, "Blend with runs")
+    assert runs_picker.value == [mate] and runs_picker.options == [mate]
+    assert _widget(options.slider, "Blend: share of the other runs").value == 1.0
+    assert at.query_params["rerank"] == link
+    user = at.selectbox(key=state.RECS_USER).value
+    session = RerankSession.open(trained.run_id, path=trained.db)
+    outcome = session.rerank(RerankPipeline.from_text(link), 10)
+    context = load_run_context(trained.run_id, path=trained.db)
+    expected = user_lists(context, session.candidates, outcome, context.user_idx(user))
+    assert _table_with(at, "move")["item_id"].tolist() == expected.after["item_id"].tolist()
+    assert _save_button(at).disabled  # a blend is not saved as a run
+    # Dropping the run switches the blend off (its share slider is disabled meanwhile).
+    runs_picker.set_value([]).run()
+    assert not at.exception, at.exception
+    share = _widget(_options_expander(at).slider, "Blend: share of the other runs")
+    assert share.disabled
+    assert "rerank" not in at.query_params
+
+
+def test_a_reranker_unavailable_on_the_run_is_disabled_with_its_reason(
+    trained: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reason = "Needs something this run lacks."
+    monkeypatch.setattr(
+        get_reranker_class("mmr"), "unavailable_reason", classmethod(lambda cls, ctx: reason)
+    )
+    at = _open({"rerank": "mmr=0.5,fairness=0.3", "run": trained.run_id})
+    mmr = at.slider(key=state.weight_key("mmr"))
+    assert mmr.disabled and mmr.value == 0.0
+    assert any(caption.value == reason for caption in at.caption)
+    assert not at.slider(key=state.weight_key("fairness")).disabled
+    assert at.query_params["rerank"] == "fairness=0.3"

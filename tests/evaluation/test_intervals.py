@@ -8,7 +8,12 @@ from scipy import stats
 
 from recsys_core.errors import DataError
 from recsys_core.evaluation import TopKEvaluation, bootstrap_ci, paired_compare, summarise
-from recsys_core.evaluation.intervals import bootstrap_means, percentile_bounds, resample_counts
+from recsys_core.evaluation.intervals import (
+    bootstrap_means,
+    paired_compare_many,
+    percentile_bounds,
+    resample_counts,
+)
 
 
 def test_ci_contains_the_mean_and_narrows_with_more_users() -> None:
@@ -145,3 +150,35 @@ def test_percentile_bounds_skip_undefined_resamples() -> None:
     assert (low[0], high[0]) == pytest.approx((5.0, 95.0))
     assert np.isnan(low[1]) and np.isnan(high[1])
     assert (low[2], high[2]) == pytest.approx(np.quantile(np.arange(100.0), [0.05, 0.95]))
+
+
+def test_paired_compare_many_equals_paired_compare_metric_by_metric() -> None:
+    rng = np.random.default_rng(4)
+    n = 300
+    a = {
+        "ndcg": rng.random(n),
+        "hit": (rng.random(n) < 0.4).astype(float),
+        "same": np.full(n, 0.5),
+        "ild": np.where(rng.random(n) < 0.1, np.nan, rng.random(n)),  # undefined for some users
+        "none": np.full(n, np.nan),  # no user has it: left out
+    }
+    b = {
+        "ndcg": a["ndcg"] + rng.normal(0.05, 0.2, n),
+        "hit": (rng.random(n) < 0.5).astype(float),
+        "same": np.full(n, 0.5),
+        "ild": np.where(rng.random(n) < 0.1, np.nan, rng.random(n) + 0.1),
+        "none": rng.random(n),
+    }
+    many = paired_compare_many(a, b, seed=3)
+    assert list(many) == ["ndcg", "hit", "same", "ild"]
+    for name, result in many.items():
+        alone = paired_compare(a[name], b[name], metric=name, seed=3)
+        assert result.metric == alone.metric == name
+        assert result.n_users == alone.n_users and result.significant == alone.significant
+        # The same resamples: equal up to the rounding of one matrix product against several.
+        for field in ("mean_a", "mean_b", "diff", "ci_low", "ci_high", "p_value"):
+            assert getattr(result, field) == pytest.approx(getattr(alone, field), rel=1e-12)
+    assert many["ild"].n_users < n and many["same"].p_value == 1.0
+    assert many["ndcg"].significant and many["ndcg"].ci_low > 0
+    with pytest.raises(DataError, match="paired comparison of ndcg needs the same users"):
+        paired_compare_many({"ndcg": np.zeros(3)}, {"ndcg": np.zeros(4)})

@@ -92,3 +92,67 @@ def test_normalised_scores_span_zero_to_one_per_user_and_keep_padding() -> None:
     scaled = normalise_scores(np.array([[10.0, 5.0, 0.0], [2.0, 2.0, -np.inf]]))
     np.testing.assert_allclose(scaled[0], [1.0, 0.5, 0.0])
     np.testing.assert_array_equal(scaled[1], [1.0, 1.0, -np.inf])
+
+
+def test_options_round_trip_through_the_text_form_in_canonical_order() -> None:
+    text = (
+        "blocklist.genres=Horror|Film-Noir, freshness=0.4,mmr=0.5,blocklist=1,"
+        "freshness.half_life_years=2,blocklist.items=a%2Cb|c%7Cd|50%25"
+    )
+    pipeline = RerankPipeline.from_text(text)
+    settings = pipeline.settings()
+    assert settings["blocklist"]["genres"] == ("Horror", "Film-Noir")
+    assert settings["blocklist"]["items"] == ("a,b", "c|d", "50%")  # escaped separators
+    assert settings["freshness"] == {"weight": 0.4, "half_life_years": 2.0}
+    canonical = pipeline.to_text()
+    assert canonical == (
+        "blocklist=1,blocklist.items=a%2Cb|c%7Cd|50%25,blocklist.genres=Horror|Film-Noir,"
+        "freshness=0.4,freshness.half_life_years=2,mmr=0.5"
+    )
+    again = RerankPipeline.from_text(canonical)
+    assert again.settings() == settings and again.to_text() == canonical
+    blend = RerankPipeline.from_text("blend=0.3,blend.runs=bpr-1|knn-2,blend.run_weights=2|1")
+    assert blend.settings()["blend"] == {
+        "weight": 0.3,
+        "runs": ("bpr-1", "knn-2"),
+        "run_weights": (2.0, 1.0),
+    }
+    assert blend.to_text() == "blend=0.3,blend.runs=bpr-1|knn-2,blend.run_weights=2|1"
+
+
+def test_defaults_and_inactive_rerankers_leave_the_text() -> None:
+    # Options at their default, and those of a re-ranker at weight 0, change nothing: not written.
+    pipeline = RerankPipeline.from_text(
+        "freshness=0.4,freshness.half_life_years=5,mmr.similarity=genres,blocklist.genres="
+    )
+    assert pipeline.to_text() == "freshness=0.4"
+    assert pipeline.settings()["blocklist"]["genres"] == ()  # an empty value: an empty list
+    assert pipeline.settings()["mmr"]["weight"] == 0.0
+
+
+def test_the_weight_only_form_is_still_read() -> None:
+    pipeline = RerankPipeline.from_text("fairness=0.3, mmr=0.5")
+    assert pipeline.weights() == {"mmr": 0.5, "fairness": 0.3}
+    assert pipeline.to_text() == "mmr=0.5,fairness=0.3"
+    assert RerankPipeline.from_text("").to_text() == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "freshness.half_life=2",
+            "re-ranker 'freshness' has no option 'half_life'; its options are: half_life_years",
+        ),
+        ("blocklist.colour=red", "its options are: items, genres"),
+        ("nope.x=1", "unknown re-ranker 'nope'; choose one of: "),
+        ("mmr=0.5,mmr=0.2", "mmr.weight is given twice"),
+        ("freshness.=2", "is not NAME=WEIGHT or NAME.OPTION=VALUE"),
+        ("freshness.half_life_years=0", "half_life_years=0.0 is below its minimum 0.1"),
+        ("blend.runs=a|b,blend.run_weights=1", "has 1 value(s) for 2 run(s)"),
+    ],
+)
+def test_bad_options_are_refused_by_name(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        RerankPipeline.from_text(text)
+    assert message in str(error.value)

@@ -75,6 +75,8 @@ def test_weights_at_zero_reproduce_the_run_and_metrics_follow_the_weights(
         after["tail_share@10"] - before["tail_share@10"]
     )
     assert fair.changes.means()["rbo"] < 1.0
+    # The run's own lists are evaluated once per k, whatever the pipeline.
+    assert fair.metrics_before is plain.metrics_before is session.original(10)
     with pytest.raises(ConfigError, match=r"k must lie in \[1, 50\]"):
         session.rerank(RerankPipeline.from_settings({}), k=51)
 
@@ -90,3 +92,60 @@ def test_a_pipeline_that_empties_every_list_is_measured_not_refused(
     assert (emptied.after == -1).all()
     assert emptied.metrics_after.means()["ndcg@10"] == 0.0
     assert "ndcg@10" in emptied.paired and "novelty@10" not in emptied.paired
+
+
+@pytest.fixture(scope="module")
+def other_runs(saved_run: tuple[str, Path]) -> tuple[str, str]:
+    """A popularity run on the same split as ``saved_run`` and one on another split."""
+    _, db = saved_run
+    same = custom_protocol(parse_split_spec("user:test=0.2,seed=1"))
+    other = custom_protocol(parse_split_spec("user:test=0.3,seed=2"))
+    mate = train_run("synth", "popularity", same, path=db, ks=(10,))
+    stranger = train_run("synth", "popularity", other, path=db, ks=(10,))
+    return mate.record.run_id, stranger.record.run_id
+
+
+def test_the_blend_scores_another_saved_run_loaded_only_when_asked(
+    saved_run: tuple[str, Path], other_runs: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id, db = saved_run
+    mate, stranger = other_runs
+    load = runs.load_run_model
+    loaded: list[str] = []
+
+    def counting_load(wanted: str, *, path: Path | None = None) -> object:
+        loaded.append(wanted)
+        return load(wanted, path=path)
+
+    monkeypatch.setattr(runs, "load_run_model", counting_load)
+    session = RerankSession.open(run_id, depth=50, path=db)
+    assert session.blend_runs() == [mate]  # not the run itself, not the other split's run
+    session.rerank(RerankPipeline.from_text("mmr=0.5"), k=10)
+    assert mate not in loaded  # nothing loaded until a blend asks for the run
+    # Weight 1: only the other run's scores of the candidates order the lists.
+    blended = session.rerank(RerankPipeline.from_text(f"blend=1,blend.runs={mate}"), k=10)
+    scores = load(mate, path=db).score_candidates(
+        session.candidates.user_idx, session.candidates.item_idx
+    )
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :10]
+    expected = np.take_along_axis(session.candidates.item_idx, order, axis=1)
+    np.testing.assert_array_equal(blended.after, expected)
+    assert (blended.after != blended.before).any()
+    half = session.rerank(RerankPipeline.from_text(f"blend=0.5,blend.runs={mate}"), k=10)
+    assert loaded.count(mate) == 1  # kept for the session
+    assert (half.after != blended.after).any()
+
+
+def test_the_blend_refuses_a_run_of_another_split_by_name(
+    saved_run: tuple[str, Path], other_runs: tuple[str, str]
+) -> None:
+    run_id, db = saved_run
+    mate, stranger = other_runs
+    session = RerankSession.open(run_id, depth=50, path=db)
+    for refused in (stranger, run_id, "no-such-run"):
+        pipeline = RerankPipeline.from_text(f"blend=0.5,blend.runs={refused}")
+        with pytest.raises(ConfigError) as error:
+            session.rerank(pipeline, k=10)
+        message = str(error.value)
+        assert f"cannot find the scores of run(s) ['{refused}']" in message
+        assert f"(available: {mate})" in message and "same dataset and split" in message

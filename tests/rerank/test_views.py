@@ -14,17 +14,13 @@ from recsys_core.errors import DataError
 from recsys_core.evaluation.intervals import paired_compare
 from recsys_core.evaluation.topk import evaluate_topk
 from recsys_core.inspection import RunContext
-from recsys_core.rerank import get_reranker_class, list_rerankers
 from recsys_core.rerank.base import Candidates
 from recsys_core.rerank.changes import list_changes
 from recsys_core.rerank.session import RerankOutcome
 from recsys_core.rerank.views import (
     METRIC_COLUMNS,
-    parse_weights,
-    slider_specs,
     summarise_outcome,
     user_lists,
-    weights_text,
 )
 
 K = 3
@@ -190,46 +186,3 @@ def test_metrics_the_data_cannot_give_are_left_out() -> None:
     names = summarise_outcome(_outcome(genres=False), K).metrics["name"].tolist()
     assert "diversity@3" not in names and "genre_kl@3" not in names
     assert "ndcg@3" in names and "tail_share@3" in names
-
-
-def test_weights_round_trip_through_the_url_text() -> None:
-    choice = parse_weights("fairness=0.3, mmr=0.5")
-    assert choice.error is None
-    assert choice.text == "mmr=0.5,fairness=0.3"  # pipeline order
-    assert set(choice.weights) == set(list_rerankers())
-    assert choice.weights["mmr"] == 0.5 and choice.weights["freshness"] == 0.0
-    assert weights_text(choice.weights) == choice.text
-    assert weights_text({"mmr": 0.6000000000000001, "fairness": 0.0}) == "mmr=0.6"
-    assert parse_weights("").text == "" and parse_weights(None).error is None
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("nope=0.3", "unknown re-ranker 'nope'"),
-        ("mmr=2", "above its maximum 1.0"),
-        ("mmr", "not NAME=WEIGHT"),
-        ("mmr=abc", "not a valid float"),
-    ],
-)
-def test_an_invalid_url_text_turns_everything_off_and_says_why(text: str, message: str) -> None:
-    choice = parse_weights(text)
-    assert choice.error is not None and message in choice.error
-    assert choice.text == "" and set(choice.weights.values()) == {0.0}
-
-
-def test_every_weight_only_reranker_gets_a_slider_with_its_help_and_source() -> None:
-    specs = slider_specs()
-    assert [s.name for s in specs] == [
-        n for n in list_rerankers() if not get_reranker_class(n).needs_options
-    ]
-    mmr = next(s for s in specs if s.name == "mmr")
-    assert mmr.label == "Diversity (MMR)"
-    assert "MMR's lambda" in mmr.help and "Carbonell & Goldstein" in mmr.help
-    assert all("Source: " in s.help for s in specs)
-
-
-def test_rerankers_that_need_options_get_no_slider() -> None:
-    names = [spec.name for spec in slider_specs()]
-    assert "blocklist" not in names and "mmr" in names
-    assert names == [n for n in list_rerankers() if not get_reranker_class(n).needs_options]
