@@ -10,9 +10,11 @@ the user's list and history, before the genre chart; moving a slider reruns only
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from recsys_core.errors import RecScopeError
+from recsys_core.inspection import shared_items
 from recsys_core.registry.schema import TRAIN_KIND
 from recsys_core.rerank import views
 from recsys_core.ui import cache, state
@@ -20,6 +22,7 @@ from recsys_core.ui.charts import recommendations as charts
 from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_run
 from recsys_core.ui.rerank_controls import rerank_controls
+from recsys_core.ui.wording import ui_message
 
 dataset_name = setup("Recommendations")
 run_id = pick_run(dataset_name)
@@ -46,28 +49,39 @@ if not user_ids:
 def show_user() -> None:
     """The user picker and everything that depends on the user: a change reruns only this part,
     so switching users updates the list without redrawing the page."""
+    described = cache.user_descriptions(run_id)
+    state.url_fallback(state.RECS_USER, described, "user", user_ids[0])
+    state.clamp_choice(state.RECS_K, lambda v: 1 <= v <= 100, context.protocol.k, "list length")
+    state.show_url_notices()
     if st.session_state.get(state.RECS_USER) not in user_ids:
         st.session_state[state.RECS_USER] = user_ids[0]
+    st.session_state.setdefault(state.RECS_K, context.protocol.k)
 
     user_col, k_col = st.columns([3, 1])
     user_col.selectbox(
         "User",
         user_ids,
         key=state.RECS_USER,
-        help="Users with a relevant held-out test item (the users the run was scored on).",
+        format_func=lambda user: described.get(user, user),
+        help="Users with a relevant held-out test item (the users the run was scored on), with "
+        "their training interactions and the demographics the dataset has; type to search.",
     )
     k = int(
         k_col.number_input(
             "List length k",
             min_value=1,
             max_value=100,
-            value=context.protocol.k,
+            key=state.RECS_K,
             help=f"How many items to recommend; the run's metrics used k = {context.protocol.k}.",
         )
     )
     state.mirror_to_url(state.RECS_USER)
+    state.mirror_to_url(state.RECS_K)
     user_id = str(st.session_state[state.RECS_USER])
-    st.caption(f"Protocol: {context.protocol.description}; {context.protocol.relevance_label}.")
+    st.caption(
+        f"Lists of {k} items (the run's metrics used k = {context.protocol.k}). Protocol "
+        f"{context.protocol.name}: {context.protocol.description}."
+    )
 
     try:
         found = cache.user_inspection(run_id, user_id, k)
@@ -127,12 +141,64 @@ def show_user() -> None:
             )
         st.caption("The genres of both lists are compared in the chart below the re-ranking.")
 
+    show_beside(user_id, k, found.recommendations)
     show_reranking(user_id, k)
     if not found.genres.empty:
         st.altair_chart(
             charts.genre_profile_chart(found.genres, user_id=user_id, run_id=run_id),
             width="stretch",
         )
+
+
+def show_beside(user_id: str, k: int, mine: pd.DataFrame) -> None:
+    """This run's list for the user beside another run's list for the same user."""
+    runs = cache.runs_table(dataset_name)
+    others = [r for r in runs["run"] if r != run_id]
+    if not others:
+        return
+    labels = dict(zip(runs["run"], runs["label"], strict=True))
+    state.url_fallback(state.RECS_OTHER, others, "run", None)
+    state.show_url_notices()
+    if st.session_state.get(state.RECS_OTHER) not in [None, *others]:
+        st.session_state[state.RECS_OTHER] = None
+    other = st.selectbox(
+        "Beside it, the list of",
+        [None, *others],
+        key=state.RECS_OTHER,
+        format_func=lambda r: "no other run" if r is None else labels[r],
+        help="Another run's top-k for the same user, next to this run's.",
+    )
+    state.mirror_to_url(state.RECS_OTHER)
+    if other is None:
+        return
+    try:
+        theirs = cache.user_inspection(other, user_id, k)
+    except RecScopeError as exc:
+        st.error(f"Cannot recommend with run {other}: {ui_message(exc)}")
+        return
+    left, right = st.columns(2)
+    for column, rid, frame in ((left, run_id, mine), (right, other, theirs.recommendations)):
+        with column:
+            st.markdown(f"**{labels[rid]}**")
+            st.dataframe(
+                frame,
+                hide_index=True,
+                width="stretch",
+                column_order=("rank", "title", "score", "in_test", "relevant"),
+                column_config=SIDE_COLUMNS,
+            )
+    shared = shared_items(mine, theirs.recommendations)
+    st.caption(f"{shared} of the {k} items are in both lists.")
+
+
+#: Columns of the lists shown side by side (two runs, one user).
+SIDE_COLUMNS = {
+    "rank": st.column_config.NumberColumn("Rank", width=48),
+    "title": st.column_config.TextColumn("Title"),
+    "score": st.column_config.NumberColumn("Score", format="%.4g", width=60),
+    "in_test": st.column_config.CheckboxColumn("Test", width=44, help="A held-out test item."),
+    "relevant": st.column_config.CheckboxColumn("Hit", width=40, help="A relevant test item."),
+}
 
 
 #: Columns shown of the two lists (``views.BEFORE_COLUMNS`` / ``AFTER_COLUMNS`` hold more); the

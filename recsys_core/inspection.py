@@ -19,10 +19,14 @@ from recsys_core.data.protocols import Protocol, protocol_from_dict
 from recsys_core.data.splits import SplitData
 from recsys_core.errors import DataError
 from recsys_core.evaluation.protocol import evaluated_users, relevance_matrix
+from recsys_core.evaluation.segments import GENDER_WORDS
 from recsys_core.experiment import prepare_split
 from recsys_core.models.base import Recommender
 from recsys_core.registry import get_run
 from recsys_core.types import FloatArray, IntArray
+
+#: Demographics a user picker shows, where the dataset has them.
+DESCRIBED_COLUMNS = ("gender", "age", "occupation")
 
 #: Keys of ``Protocol.to_dict()``; ``name`` and ``split`` are required, the rest have defaults.
 #: Columns of ``user_history``.
@@ -73,6 +77,26 @@ class RunContext:
                 f"dataset {self.dataset.name!r} has no user {user_id!r}; pick one of its users"
             )
         return int(found[0])
+
+
+def user_descriptions(context: RunContext) -> dict[str, str]:
+    """Evaluated user id -> how a picker shows them: ``"196 · 39 in training · male, 49,
+    writer"`` (the demographics the dataset has), so a person picks a user by what they did."""
+    users = context.dataset.users.iloc[context.evaluated].reset_index(drop=True)
+    counts = pd.Series(context.split.train.user_counts()[context.evaluated])
+    text = users["user_id"].astype(str) + " · " + counts.map("{:,} in training".format)
+    present = [c for c in DESCRIBED_COLUMNS if c in users and users[c].notna().any()]
+    if present:
+        facts = pd.DataFrame({column: _shown(users[column]) for column in present})
+        about = facts.apply(lambda row: ", ".join(value for value in row if value), axis=1)
+        text = text + about.map(lambda line: f" · {line}" if line else "")
+    return dict(zip(users["user_id"].astype(str), text, strict=True))
+
+
+def _shown(values: pd.Series) -> pd.Series:
+    """A demographic column as text: gender codes as words, missing values empty."""
+    words = values.map(lambda value: GENDER_WORDS.get(value, value))
+    return words.where(values.notna(), "").astype(str)
 
 
 def load_run_context(run_id: str, *, path: Path | None = None) -> RunContext:
@@ -156,6 +180,11 @@ def recommendation_table(
     table["in_test"] = np.isin(items, _row_items(context.held_out, user_idx))
     table["relevant"] = np.isin(items, _row_items(context.truth, user_idx))
     return table[list(LIST_COLUMNS)]
+
+
+def shared_items(first: pd.DataFrame, second: pd.DataFrame) -> int:
+    """How many items two ``recommendation_table`` lists have in common."""
+    return len(set(first["item_id"]) & set(second["item_id"]))
 
 
 def recommend_for_user(

@@ -24,7 +24,9 @@ from recsys_core.inspection import (
     load_run_context,
     recommend_for_user,
     recommendation_table,
+    shared_items,
     summarise_user,
+    user_descriptions,
     user_history,
 )
 from recsys_core.models import get_model_class
@@ -221,3 +223,20 @@ def test_inspect_user_bundles_the_tables(fx: Fixture) -> None:
     assert found.summary == summarise_user(fx.context, user, found.recommendations)
     pd.testing.assert_frame_equal(found.history, user_history(fx.context, user))
     assert set(found.genres["source"]) == {"history", "recommended"}
+
+
+def test_users_are_described_by_their_training_activity_and_demographics(fx: Fixture) -> None:
+    described = user_descriptions(fx.context)
+    assert list(described) == fx.context.evaluated_user_ids()
+    user_id = next(iter(described))
+    row = fx.context.dataset.users.set_index("user_id").loc[user_id]
+    n_train = int(fx.context.split.train.user_counts()[fx.context.user_idx(user_id)])
+    gender = {"M": "male", "F": "female"}[row["gender"]]
+    assert described[user_id] == (
+        f"{user_id} · {n_train:,} in training · {gender}, {row['age']}, {row['occupation']}"
+    )
+
+
+def test_two_lists_share_the_items_they_have_in_common() -> None:
+    first = pd.DataFrame({"item_id": ["a", "b", "c"]})
+    assert shared_items(first, pd.DataFrame({"item_id": ["c", "a", "z"]})) == 2

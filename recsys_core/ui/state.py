@@ -48,6 +48,8 @@ EMB_NEIGHBORS = "emb.n_neighbors"  # UMAP settings, applied when the form is sub
 EMB_MIN_DIST = "emb.min_dist"
 # --- Recommendations page ---
 RECS_USER = "recs.user_id"
+RECS_K = "recs.k"  # the list length shown
+RECS_OTHER = "recs.other_run"  # a second run whose list for the same user is shown beside
 RECS_RERANK = "recs.rerank"  # the re-ranking weights as text: "mmr=0.5,fairness=0.3"
 RECS_RERANK_NOTICE = "recs.rerank_notice"  # why the URL's weights were refused (until a move)
 RECS_WEIGHT = "recs.weight"  # prefix of the weight sliders: recs.weight.<re-ranker name>
@@ -72,6 +74,8 @@ QUERY_PARAMS = {
     DATA_SPLIT: "split",
     TRAIN_MODEL: "model",
     RECS_USER: "user",
+    RECS_K: "list_k",
+    RECS_OTHER: "beside",
     RECS_RERANK: "rerank",
     EMB_SIDE: "side",
     EMB_ITEM: "item",
@@ -98,6 +102,7 @@ LIST_KEYS = frozenset({COMPARE_RUNS, COMPARE_FAMILIES, COMPARE_KS})
 #: keys convert each element). Other keys hold text.
 PARAM_TYPES: dict[str, Callable[[str], Any]] = {
     COMPARE_KS: int,
+    RECS_K: int,
     COMPARE_SAMPLED: lambda text: {"1": True, "0": False}[text],
     COMPARE_NEGATIVES: int,
     EMB_K: int,

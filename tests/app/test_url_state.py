@@ -145,3 +145,25 @@ def test_a_number_out_of_range_is_replaced_with_a_notice(runs: list[str]) -> Non
     assert "The link's number of neighbours 500 is not possible here" in _infos(at)
     assert "The link's similarity 'l7' is not possible here" in _infos(at)
     assert at.number_input(key=state.EMB_K).value == 10
+
+
+def test_recommendations_user_k_and_the_run_beside_round_trip(runs: list[str]) -> None:
+    query = {"run": runs[1], "user": "u00005", "list_k": "5", "beside": runs[0]}
+    at = _open("pages/4_Recommendations.py", **query)
+    user = at.selectbox(key=state.RECS_USER)
+    assert user.value == "u00005"
+    assert user.format_func("u00005").startswith("u00005 · ")  # activity and demographics
+    assert " in training" in user.format_func("u00005")
+    assert at.number_input(key=state.RECS_K).value == 5
+    assert "Lists of 5 items (the run's metrics used k = 10)" in "\n".join(
+        c.value for c in at.caption
+    )
+    assert at.selectbox(key=state.RECS_OTHER).value == runs[0]
+    side = [d.value for d in at.dataframe if list(d.value.columns)[:2] == ["rank", "item_id"]]
+    assert len(side) >= 3 and all(len(frame) == 5 for frame in side[:3])
+    assert {name: at.query_params[name] for name in query} == query
+
+
+def test_an_unknown_user_in_the_link_says_so(runs: list[str]) -> None:
+    at = _open("pages/4_Recommendations.py", run=runs[1], user="nobody")
+    assert "The link names user nobody, which does not exist here; showing " in _infos(at)

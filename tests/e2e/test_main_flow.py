@@ -146,7 +146,7 @@ def test_main_flow_from_loading_to_comparing(
     choose("Architecture", "BPR-MF (bpr)")
     expect(page.get_by_text("Hyperparameters of BPR-MF")).to_be_visible(timeout=PAGE_S)
     choose("Protocol", "msr-100k")
-    epochs = page.get_by_role("spinbutton", name="n_epochs", exact=True)
+    epochs = page.get_by_role("spinbutton", name="Epochs (n_epochs)", exact=True)
     epochs.fill(str(BPR_EPOCHS))
     epochs.press("Tab")
     page.evaluate(WATCH_PROGRESS_JS)
@@ -175,7 +175,7 @@ def test_main_flow_from_loading_to_comparing(
 
     # 4. Embeddings of the BPR run: a UMAP map with one point per item.
     navigate("Embeddings", "Embeddings")
-    choose("Run", re.compile(re.escape(bpr_run)), UMAP_S)
+    choose("Run", re.compile(rf"^BPR-MF · {BPR_EPOCHS} epochs · msr-100k"), UMAP_S)
     points = page.locator('[data-testid="stVegaLiteChart"] path[aria-roledescription="circle"]')
     expect(points).to_have_count(ML100K_ITEMS, timeout=UMAP_S)
     item_ids = page.evaluate(UMAP_ITEM_IDS_JS)
@@ -187,7 +187,7 @@ def test_main_flow_from_loading_to_comparing(
 
     # 5. Recommendations of the BPR run for one user: ten titles.
     navigate("Recommendations", "Recommendations")
-    choose("Run", re.compile(re.escape(bpr_run)))
+    choose("Run", re.compile(rf"^BPR-MF · {BPR_EPOCHS} epochs · msr-100k"))
     heading = page.get_by_role("heading", name=re.compile(r"^Top 10 for \S+$"))
     expect(heading).to_be_visible(timeout=PAGE_S)
     user_id = heading.inner_text().removeprefix("Top 10 for ").strip()

@@ -76,6 +76,7 @@ from recsys_core.ui.cache.recommendations import (  # noqa: F401
     _user_inspection,
     run_context,
     run_model,
+    user_descriptions,
     user_inspection,
 )
 from recsys_core.ui.cache.rerank import (  # noqa: F401

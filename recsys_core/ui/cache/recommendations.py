@@ -53,3 +53,13 @@ def _user_inspection(
 def user_inspection(run_id: str, user_id: str, k: int) -> inspection.UserInspection:
     """One user's history, top-k list (with hit flags), summary and genre shares under a run."""
     return _user_inspection(_db(), run_id, _run_fingerprint(run_id), user_id, k)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _user_descriptions(db: str, run_id: str, fingerprint: str) -> dict[str, str]:
+    return inspection.user_descriptions(_run_context(db, run_id, fingerprint))
+
+
+def user_descriptions(run_id: str) -> dict[str, str]:
+    """Evaluated user id -> ``"196 · 39 in training · male, 49, writer"``, for the user picker."""
+    return _user_descriptions(_db(), run_id, _run_fingerprint(run_id))

@@ -56,7 +56,11 @@ def list_scores_chart(recommendations: pd.DataFrame, *, user_id: str, run_id: st
             ],
         )
         .properties(
-            title=f"Scores of the top-{len(frame)} list of user {user_id} under run {run_id}",
+            # two short lines: Vega cuts a title longer than the chart instead of wrapping it
+            title=alt.TitleParams(
+                text=[f"Scores of the top-{len(frame)} list of user {user_id}", f"run {run_id}"],
+                anchor="start",
+            ),
             height=alt.Step(18),
         )
     )
@@ -86,9 +90,12 @@ def genre_profile_chart(genres: pd.DataFrame, *, user_id: str, run_id: str) -> a
             ],
         )
         .properties(
-            title=(
-                f"Genres of user {user_id}'s training history vs their top-k list under run "
-                f"{run_id}"
+            title=alt.TitleParams(
+                text=[
+                    f"Genres of user {user_id}'s training history vs their top-k list",
+                    f"run {run_id}",
+                ],
+                anchor="start",
             )
         )
     )

@@ -34,7 +34,7 @@ def test_outcomes_follow_the_flags() -> None:
 def test_list_scores_chart_spec() -> None:
     spec = list_scores_chart(_list(), user_id="u7", run_id="ease-1").to_dict()
     assert spec["mark"]["type"] == "bar"
-    assert spec["title"] == "Scores of the top-3 list of user u7 under run ease-1"
+    assert spec["title"]["text"] == ["Scores of the top-3 list of user u7", "run ease-1"]
     assert spec["encoding"]["x"]["field"] == "score"
     assert spec["encoding"]["y"]["field"] == "rank"
     assert spec["encoding"]["color"]["scale"]["domain"] == list(OUTCOMES)
@@ -48,7 +48,7 @@ def test_genre_profile_chart_spec() -> None:
     history = pd.DataFrame({"genres": ["Drama", "Drama|Comedy"]})
     shares = genre_shares(history, _list())
     spec = genre_profile_chart(shares, user_id="u7", run_id="ease-1").to_dict()
-    assert "u7" in spec["title"] and "ease-1" in spec["title"]
+    assert "u7" in spec["title"]["text"][0] and spec["title"]["text"][1] == "run ease-1"
     assert spec["encoding"]["x"]["field"] == "share"
     assert spec["encoding"]["color"]["field"] == "source"
     assert {t["field"] for t in spec["encoding"]["tooltip"]} == {
