@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -123,6 +124,11 @@ def check_dataset_name(name: str) -> str:
         raise DataError(
             f"dataset name {name!r} must have no leading/trailing spaces and at most "
             f"{MAX_NAME_CHARS} characters; choose a shorter, trimmed name"
+        )
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise DataError(
+            f"dataset name {name!r} holds control characters; choose printable text such as "
+            "'my-ratings'"
         )
     return name
 

@@ -23,10 +23,11 @@ def pick_run(
     runs = cache.runs_table(dataset_name)
     if only is not None and not runs.empty:
         runs = runs[runs["run"].isin(list(only))]
-    if runs.empty:
+    options = runs["run"].tolist() if not runs.empty else []
+    state.url_fallback(state.RUN, options, "run", _label(runs, options[0]) if options else None)
+    if not options:
+        state.show_url_notices()
         return None
-    options = runs["run"].tolist()
-    state.url_fallback(state.RUN, options, "run", _label(runs, options[0]))
     if st.session_state.get(state.RUN) not in options:
         st.session_state[state.RUN] = options[0]
     st.selectbox(
