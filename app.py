@@ -146,9 +146,18 @@ else:
         runs,
         hide_index=True,
         width="stretch",
-        column_order=["label", *(spec.name for spec in metric_specs), "train s", "run"],
+        column_order=[
+            "what",
+            "protocol",
+            *(spec.name for spec in metric_specs),
+            "train s",
+            "age",
+            "run",
+        ],
         column_config={
-            "label": st.column_config.TextColumn("Run", width="large"),
+            "what": st.column_config.TextColumn("Run", width="large"),
+            "protocol": st.column_config.TextColumn("Protocol"),
+            "age": st.column_config.TextColumn("Trained"),
             **{
                 spec.name: st.column_config.NumberColumn(spec.label, format=spec.format)
                 for spec in metric_specs
@@ -159,4 +168,18 @@ else:
     )
 
 st.subheader("All datasets")
-st.dataframe(datasets, hide_index=True, width="stretch")
+st.dataframe(
+    datasets,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "name": st.column_config.TextColumn("Name"),
+        "users": st.column_config.NumberColumn("Users", format="localized"),
+        "items": st.column_config.NumberColumn("Items", format="localized"),
+        "interactions": st.column_config.NumberColumn("Interactions", format="localized"),
+        "ratings": st.column_config.CheckboxColumn("Ratings"),
+        "timestamps": st.column_config.CheckboxColumn("Timestamps"),
+        "impressions": st.column_config.NumberColumn("Impressions", format="localized"),
+        "source": st.column_config.TextColumn("Source", width="large"),
+    },
+)

@@ -37,9 +37,14 @@ def test_home_lists_saved_runs_with_headline_metrics(app_db: Path) -> None:
     record = train_run("synthetic", "popularity", protocol, path=app_db).record
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception
-    runs = at.dataframe[0].value
+    table = at.dataframe[0]
+    runs = table.value
     assert runs["run"].tolist() == [record.run_id]
     assert runs["ndcg@10"].iloc[0] == record.metrics["ndcg@10"]
+    assert runs["what"].tolist() == ["Most popular"]  # what it is, not its id
+    assert runs["age"].tolist() == ["just now"]
+    shown = list(table.proto.column_order)
+    assert shown[0] == "what" and shown[-1] == "run"
 
 
 def _widget(widgets: Sequence[Any], label: str) -> Any:

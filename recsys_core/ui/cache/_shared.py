@@ -12,7 +12,7 @@ from recsys_core.data.dataset import Dataset
 from recsys_core.data.defaults import DEFAULT_DATASET, ensure_default_dataset
 from recsys_core.evaluation import compare, headline
 from recsys_core.registry import list_runs
-from recsys_core.registry.labels import run_labels
+from recsys_core.registry.labels import age_text, run_labels, what_it_is
 from recsys_core.registry.names import run_names
 from recsys_core.registry.runs import (
     RunRecord,
@@ -102,6 +102,8 @@ def _runs_table(stamp: Stamp, dataset_name: str | None, minute: int) -> pd.DataF
             "run": record.run_id,
             "label": labels[record.run_id],
             "name": names.get(record.run_id, ""),
+            "what": _what(record, names.get(record.run_id)),
+            "age": age_text(record.created_at),
             "model": record.model,
             "dataset": record.dataset,
             "protocol": record.protocol.get("name"),
@@ -132,3 +134,10 @@ def suggested_protocol(dataset_name: str) -> str:
 def _minute() -> int:
     """The current minute, so that caches holding run ages refresh as the ages change."""
     return int(time.time() // 60)
+
+
+def _what(record: RunRecord, name: str | None) -> str:
+    """What a run is (its name first, if a person gave one): the label without the protocol,
+    metric and age that a table shows in their own columns."""
+    what = what_it_is(record)
+    return f"{name} ({what})" if name else what
