@@ -4,13 +4,16 @@ re-ranking trade-off curves (nDCG against a beyond-accuracy metric as one re-ran
 Ranking runs add AUC, GAUC and log loss (retrieval runs leave those cells empty).
 
 Only runs on the same split evaluate the same users, so a selection is shown one split at a time.
-The tables come from ``compare.build_comparison`` (through ``cache.comparison``), the report from
+The tables come from ``compare.build_comparison`` as ``compare.labelled`` shows them (runs by
+their labels, metrics and columns by name; through ``cache.shown_comparison``), the report from
 ``reports.comparison_report``; this page holds the widgets and renders.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
@@ -26,18 +29,59 @@ from recsys_core.ui.charts import compare as charts
 from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_runs
 
-#: Metric families preselected when a run has them (the pointwise ones with ranking runs).
+#: Negatives per test item offered for sampled evaluation.
 NEGATIVE_CHOICES = (50, 100, 500, 1000)
-FLOAT = st.column_config.NumberColumn(format="%.4f")
-CI = {"ci_low": st.column_config.NumberColumn("95% CI low", format="%.4f")}
-CI["ci_high"] = st.column_config.NumberColumn("95% CI high", format="%.4f")
-#: Session keys of the trade-off section's choices.
+#: Number formats of the columns that are not plain 4-decimal values.
+FORMATS = {"p_value": "%.3g", "diff": "%+.4f"}
+#: The paired table's intervals are of the difference: signed, like it.
+PAIRED_FORMATS = {**FORMATS, "ci_low": "%+.4f", "ci_high": "%+.4f"}
+#: Model whose run is the default baseline when one is compared.
+DEFAULT_BASELINE_MODEL = "popularity"
 
 
 def keep_valid(key: str, options: list, default: list) -> None:
     """Drop stale selections (runs or metrics no longer offered) before a multiselect renders."""
     kept = [value for value in st.session_state.get(key, default) if value in options]
     st.session_state[key] = kept or [value for value in default if value in options]
+
+
+def columns(frame: pd.DataFrame, formats: Mapping[str, str] = FORMATS) -> dict:
+    """Column config of a comparison table: every header from ``compare.header``, floats to 4
+    decimals unless ``formats`` says otherwise."""
+    config = {}
+    for column in frame.columns:
+        label = compare.header(str(column))
+        number_format = formats.get(column)
+        if number_format is None and pd.api.types.is_float_dtype(frame[column]):
+            number_format = "%.4f"
+        config[column] = (
+            st.column_config.NumberColumn(label, format=number_format)
+            if number_format
+            else st.column_config.Column(label)
+        )
+    return config
+
+
+def md(text: str) -> str:
+    """``text`` with Markdown's special characters escaped (run labels in headings and lists)."""
+    return re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", text)
+
+
+def per_run(frame: pd.DataFrame, colours: Mapping[str, str], formats: Mapping[str, str]) -> None:
+    """One table per run, under its label in its chart colour: a label is too long to share a
+    row with the numbers at the page's width (the run column stays in the data, not shown)."""
+    for run, part in frame.groupby("run", sort=False):
+        colour = colours.get(str(run), "inherit")
+        st.markdown(
+            f'<span style="color:{colour}">■</span> **{md(str(run))}**', unsafe_allow_html=True
+        )
+        st.dataframe(
+            part,
+            hide_index=True,
+            width="stretch",
+            column_order=[column for column in part.columns if column != "run"],
+            column_config=columns(part, formats),
+        )
 
 
 dataset_name = setup("Compare runs", icon="⚖️")
@@ -79,6 +123,18 @@ else:
 run_ids = groups[split_name]
 records = cache.compare_records(run_ids)
 first = records[0]
+labels = cache.run_labels(dataset_name)
+
+
+def label(run_id: str) -> str:
+    """The run's label (``registry.labels``), as the pickers show it."""
+    return labels.get(run_id, run_id)
+
+
+def by_label(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its run ids replaced by the runs' labels."""
+    return frame.assign(run=frame["run"].map(label))
+
 
 try:
     choices = compare.metric_choices(
@@ -95,19 +151,30 @@ state.url_fallback(state.COMPARE_KS, choices.ks, "k", None)
 state.show_url_notices()
 keep_valid(state.COMPARE_FAMILIES, choices.families, choices.defaults)
 keep_valid(state.COMPARE_KS, choices.ks, [int(first.protocol.get("k", 10))])
-family_col, k_col, baseline_col = st.columns([3, 1, 2])
+family_col, k_col = st.columns([3, 1])
 family_col.multiselect(
-    "Metrics", choices.families, key=state.COMPARE_FAMILIES, format_func=compare.family_label
+    "Metrics",
+    choices.families,
+    key=state.COMPARE_FAMILIES,
+    format_func=compare.family_label,
+    help="Tables and charts list the metrics in the order chosen here.",
 )
 k_col.multiselect("k", choices.ks, key=state.COMPARE_KS)
 state.mirror_to_url(state.COMPARE_FAMILIES)
 state.mirror_to_url(state.COMPARE_KS)
-state.url_fallback(state.COMPARE_BASELINE, run_ids, "baseline run", run_ids[0])
+default_baseline = next(
+    (record.run_id for record in records if record.model == DEFAULT_BASELINE_MODEL), run_ids[0]
+)
+state.url_fallback(state.COMPARE_BASELINE, run_ids, "baseline run", label(default_baseline))
 state.show_url_notices()
 if st.session_state.get(state.COMPARE_BASELINE) not in run_ids:
-    st.session_state[state.COMPARE_BASELINE] = run_ids[0]
-baseline_col.selectbox(
-    "Baseline", run_ids, key=state.COMPARE_BASELINE, help="Other runs are tested against it."
+    st.session_state[state.COMPARE_BASELINE] = default_baseline
+st.selectbox(
+    "Baseline",
+    run_ids,
+    key=state.COMPARE_BASELINE,
+    format_func=label,
+    help="Other runs are tested against it (popularity by default, when it is compared).",
 )
 state.mirror_to_url(state.COMPARE_BASELINE)
 baseline = str(st.session_state[state.COMPARE_BASELINE])
@@ -133,7 +200,7 @@ if st.session_state[state.COMPARE_SAMPLED]:
     progress.empty()
 
 try:
-    result = cache.comparison(dataset_name, run_ids, baseline, metrics, n_negatives)
+    result = cache.shown_comparison(dataset_name, run_ids, baseline, metrics, n_negatives)
 except RecScopeError as exc:
     st.error(str(exc))
     st.stop()
@@ -142,58 +209,61 @@ if result.mixed_protocols:
         "These runs share a split but not their protocol (relevance rule or k differ): "
         "their numbers measure different things."
     )
+shown_runs = result.run_ids  # labels, in selection order: every chart's colour domain
+colours = charts.run_colours(shown_runs)
 
 st.subheader("Runs")
-st.dataframe(result.runs, hide_index=True, width="stretch")
-st.caption("Lineage: trained, or derived from a parent run (re-ranked, cascaded, calibrated).")
+st.dataframe(
+    result.runs,
+    hide_index=True,
+    width="stretch",
+    column_order=[column for column in result.runs.columns if column != "created"],
+    column_config=columns(result.runs),
+)
+st.caption(
+    "Each run by its label (what it is, protocol, headline metric, age). Lineage: trained, or "
+    "derived from a parent run (re-ranked, cascaded, calibrated). Settings: what differs from "
+    "the architecture's defaults."
+)
 
 st.subheader("Metrics with 95% confidence intervals")
-st.dataframe(
-    result.shown_table, hide_index=True, width="stretch", column_config={"mean": FLOAT, **CI}
-)
+per_run(result.shown_table, colours, FORMATS)
 st.caption(result.metrics_caption)
-bars = charts.metric_bars_chart(result.table, result.context)
+bars = charts.metric_bars_chart(result.table, result.context, shown_runs)
 st.altair_chart(bars)
 
-st.subheader(f"Against the baseline {baseline}")
+st.subheader("Against the baseline")
 diffs = None
 if result.paired is None:
     st.info("Pick a second run on this split to test it against the baseline.")
 else:
+    st.markdown(f"Baseline: **{md(result.baseline)}**. Each other run against it:")
     if result.n_unshared:
         st.warning(
             f"{result.n_unshared} users were evaluated by only one of two runs; they are left out."
         )
-    st.dataframe(
-        result.paired.drop(columns=["baseline"]),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "mean_baseline": FLOAT,
-            "mean_run": FLOAT,
-            "diff": st.column_config.NumberColumn("difference", format="%+.4f"),
-            **CI,
-            "p_value": st.column_config.NumberColumn("p", format="%.3g"),
-        },
-    )
+    per_run(compare.paired_view(result.paired), colours, PAIRED_FORMATS)
     st.caption(result.paired_caption)
-    diffs = charts.paired_diff_chart(result.paired, result.context)
+    diffs = charts.paired_diff_chart(result.paired, result.context, shown_runs)
     st.altair_chart(diffs)
 
 st.subheader("Published reference")
-if result.references is None:
-    st.caption(result.reference_caption)
-else:
-    st.dataframe(
-        result.references,
-        hide_index=True,
-        width="stretch",
-        column_config={name: FLOAT for name in result.reference_metrics},
+if result.references is not None:
+    reference_columns = columns(result.references)
+    reference_columns["source"] = st.column_config.TextColumn(
+        "Source", help="Who published the numbers; the next column opens the document."
     )
-    st.caption(result.reference_caption)
+    reference_columns["link"] = st.column_config.LinkColumn(
+        compare.header("link"), display_text=r".*/([^/]+)$"
+    )
+    st.dataframe(
+        result.references, hide_index=True, width="stretch", column_config=reference_columns
+    )
+st.caption(result.reference_caption)
 
 st.subheader("By user segment")
-segment_bars = None
+segment_bars: list = []
+segment_metric = None
 if result.segments is None:
     st.info("Segments break down per-user top-N metrics; choose one besides coverage and gini.")
 else:
@@ -201,19 +271,21 @@ else:
     state.show_url_notices()
     if st.session_state.get(state.COMPARE_SEGMENT_METRIC) not in result.segment_metrics:
         st.session_state[state.COMPARE_SEGMENT_METRIC] = result.segment_metrics[0]
-    st.selectbox("Metric to chart", result.segment_metrics, key=state.COMPARE_SEGMENT_METRIC)
+    st.selectbox(
+        "Metric to chart",
+        result.segment_metrics,
+        key=state.COMPARE_SEGMENT_METRIC,
+        format_func=compare.metric_label,
+    )
     state.mirror_to_url(state.COMPARE_SEGMENT_METRIC)
-    st.dataframe(
-        result.segments,
-        hide_index=True,
-        width="stretch",
-        column_config={name: FLOAT for name in result.segment_metrics},
-    )
+    per_run(result.segments, colours, FORMATS)
     st.caption(result.segment_caption)
-    segment_bars = charts.segment_chart(
-        result.segments, str(st.session_state[state.COMPARE_SEGMENT_METRIC]), result.context
+    segment_metric = str(st.session_state[state.COMPARE_SEGMENT_METRIC])
+    segment_bars = charts.segment_charts(
+        result.segments, segment_metric, result.context, shown_runs
     )
-    st.altair_chart(segment_bars)
+    for chart in segment_bars:
+        st.altair_chart(chart)
 
 st.subheader("Full ranking vs sampled negatives")
 st.caption(
@@ -229,28 +301,20 @@ state.mirror_to_url(state.COMPARE_NEGATIVES)
 flip_lines = None
 if result.sampled is not None:
     sampled = result.sampled
-    full_col, sampled_col = st.columns(2)
-    side_config = {"mean": FLOAT, **CI}
-    full_col.markdown("**Full ranking**")
-    full_col.dataframe(sampled.full, hide_index=True, column_config=side_config)
-    full_col.caption(result.full_caption)
-    sampled_col.markdown(f"**Sampled: {sampled.n_negatives} negatives per test item**")
-    sampled_col.dataframe(sampled.sampled, hide_index=True, column_config=side_config)
-    sampled_col.caption(sampled.caption)
-    if sampled.flips["flipped"].any():
-        st.warning("Sampled evaluation reverses the order of some runs (rows marked 'flipped').")
+    swaps = compare.flip_pairs(sampled.flips)
+    if swaps:
+        st.warning(
+            "Sampled evaluation reverses the order of some runs:\n"
+            + "\n".join(f"- {md(line)}" for line in swaps)
+        )
     else:
         st.success("Sampled evaluation keeps the order of the runs on every metric shown.")
-    st.dataframe(
-        sampled.flips,
-        hide_index=True,
-        width="stretch",
-        column_config={"full": FLOAT, "sampled": FLOAT, "flipped_with": "flips with"},
-    )
-    st.caption(sampled.flip_caption)
+    per_run(compare.sampled_view(sampled), colours, FORMATS)
+    st.caption(f"{sampled.caption} {sampled.flip_caption}")
     flip_lines = charts.rank_flip_chart(
         sampled.flips,
         f"{dataset_name}, split {split_name}, {sampled.n_negatives} sampled negatives",
+        runs=shown_runs,
     )
     st.altair_chart(flip_lines)
 
@@ -276,16 +340,23 @@ if compare.any_ranking(records):
             f"{dataset_name}, split {split_name}, "
             f"{int(calibration.summary['n_rows'].max())} test rows of the pointwise evaluation"
         )
+        summary = by_label(calibration.summary)
         st.altair_chart(
             calibration_charts.reliability_chart(
-                calibration.curves, calibration.summary, calibration.strategy, calibration_context
+                by_label(calibration.curves), summary, calibration.strategy, calibration_context
             )
         )
         st.dataframe(
-            calibration.summary,
+            summary,
             hide_index=True,
             width="stretch",
-            column_config={name: FLOAT for name in ("ece", "mce", "brier", "logloss")},
+            column_config={
+                "run": st.column_config.TextColumn(compare.header("run")),
+                **{
+                    name: st.column_config.NumberColumn(format="%.4f")
+                    for name in ("ece", "mce", "brier", "logloss")
+                },
+            },
         )
         st.caption(
             "Each run's test rows (those its AUC and log loss were computed on) at each stage: "
@@ -296,7 +367,7 @@ if compare.any_ranking(records):
         )
         st.altair_chart(
             calibration_charts.segment_ece_chart(
-                calibration.segments, calibration.summary, calibration_context
+                by_label(calibration.segments), summary, calibration_context
             )
         )
 
@@ -306,7 +377,8 @@ st.download_button(
     data=comparison_report(
         result,
         ComparisonCharts(metrics=bars, paired=diffs, segments=segment_bars, flips=flip_lines),
-        made_at=datetime.now(),
+        made_at=datetime.now(UTC),
+        segment_metric=segment_metric,
     ),
     file_name=f"recscope-compare-{dataset_name}.html",
     mime="text/html",
@@ -335,16 +407,18 @@ reranker, tradeoff_metric = (
     st.session_state[state.COMPARE_TRADEOFF_METRIC],
 )
 try:
-    curves = pd.concat(
-        [cache.tradeoff(run_id, reranker, tradeoff_metric, tradeoff_k) for run_id in run_ids],
-        ignore_index=True,
+    curves = by_label(
+        pd.concat(
+            [cache.tradeoff(run_id, reranker, tradeoff_metric, tradeoff_k) for run_id in run_ids],
+            ignore_index=True,
+        )
     )
 except RecScopeError as exc:
     st.error(str(exc))
 else:
     st.altair_chart(
         charts.tradeoff_chart(
-            curves, f"{TRADEOFF_METRICS[tradeoff_metric]} @{tradeoff_k}", result.context
+            curves, f"{TRADEOFF_METRICS[tradeoff_metric]} @{tradeoff_k}", result.context, shown_runs
         )
     )
     st.caption(

@@ -10,17 +10,20 @@ from __future__ import annotations
 import functools
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from recsys_core.errors import ConfigError
 
 #: Version of vl-convert-python the bundle was checked with (what requirements.txt pins).
 VL_CONVERT_REQUIREMENT = "vl-convert-python==1.9.0.post1"
+#: Text cells up to this many characters stay on one line (ids, times, metric names).
+SHORT_CELL = 32
 #: vega-embed options: no action menu (its links would leave the offline page).
 EMBED_OPTIONS = {"actions": False, "mode": "vega-lite", "renderer": "svg"}
 
@@ -32,19 +35,29 @@ h1 { margin-bottom: 0.2rem; }
 section { margin-top: 2.2rem; }
 .caption { color: #52606d; font-size: 0.9rem; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.85rem; }
-th, td { border-bottom: 1px solid #d9e2ec; padding: 0.25rem 0.6rem; text-align: right; }
+th, td { border-bottom: 1px solid #d9e2ec; padding: 0.25rem 0.6rem; text-align: left;
+         vertical-align: top; }
 th { background: #f0f4f8; }
-td:first-child, th:first-child { text-align: left; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.short { white-space: nowrap; }
 .chart, .chart.vega-embed { display: block; margin: 1rem 0; overflow-x: auto; }
 """
 
 
 @dataclass(frozen=True)
 class ReportTable:
-    """A table and the caption that says what it holds (protocol included)."""
+    """A table and the caption that says what it holds (protocol included).
+
+    Attributes:
+        caption: what the table holds.
+        frame: the rows; its column names are the headers.
+        formats: column -> printf-style format of its numbers (``"%.3g"`` for p-values); other
+            float columns get 4 decimals.
+    """
 
     caption: str
     frame: pd.DataFrame
+    formats: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,21 +90,33 @@ def _script_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _format_cell(value: Any) -> str:
-    if isinstance(value, float):
-        return "–" if value != value else f"{value:.4f}"
-    return str(value)
+def _cell(value: Any, number_format: str) -> str:
+    """One escaped table cell: numbers right-aligned (floats in ``number_format``), missing
+    values as '–', short text kept on one line, long text (run labels) wrapped."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return '<td class="num">–</td>'
+    if isinstance(value, bool | np.bool_):
+        return f"<td>{value}</td>"
+    if isinstance(value, float | np.floating):
+        return f'<td class="num">{html.escape(number_format % value)}</td>'
+    if isinstance(value, int | np.integer):
+        return f'<td class="num">{value}</td>'
+    text = str(value)
+    short = ' class="short"' if len(text) <= SHORT_CELL else ""
+    return f"<td{short}>{html.escape(text)}</td>"
 
 
-def table_html(frame: pd.DataFrame) -> str:
-    """A frame as an escaped HTML table: floats to 4 decimals, missing values as '–'."""
-    return frame.to_html(
-        index=False,
-        escape=True,
-        border=0,
-        na_rep="–",
-        formatters={column: _format_cell for column in frame.columns},
-    )
+def table_html(frame: pd.DataFrame, formats: Mapping[str, str] | None = None) -> str:
+    """A frame as an escaped HTML table: floats to 4 decimals unless ``formats`` names the
+    column's format, missing values as '–'."""
+    formats = formats or {}
+    head = "".join(f"<th>{html.escape(str(column))}</th>" for column in frame.columns)
+    cell_formats = [formats.get(column, "%.4f") for column in frame.columns]
+    rows = [
+        "<tr>" + "".join(_cell(v, f) for v, f in zip(row, cell_formats, strict=True)) + "</tr>"
+        for row in frame.itertuples(index=False)
+    ]
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _section_html(section: ReportSection, first_chart: int) -> tuple[str, list[str]]:
@@ -101,7 +126,7 @@ def _section_html(section: ReportSection, first_chart: int) -> tuple[str, list[s
         parts.append(f"<p>{html.escape(section.text)}</p>")
     for table in section.tables:
         parts.append(f'<p class="caption">{html.escape(table.caption)}</p>')
-        parts.append(table_html(table.frame))
+        parts.append(table_html(table.frame, table.formats))
     calls = []
     for offset, chart in enumerate(section.charts):
         div_id = f"chart-{first_chart + offset}"

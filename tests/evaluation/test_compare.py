@@ -313,9 +313,9 @@ def test_build_comparison_adds_references_and_sampled_flips() -> None:
     assert result.references is not None and "BiVAE" in set(result.references["model"])
     assert "msr_map@10" in result.reference_metrics
     assert result.sampled is not None and result.sampled.n_negatives == 50
-    full = compare.metrics_table(frames, ["ndcg@10", "hit_rate@10"])
+    full = compare.metrics_table(frames, ["hit_rate@10", "ndcg@10"])  # SAMPLED_FAMILIES order
     side = compare.metrics_table(
-        sampled, ["ndcg@10", "hit_rate@10"], mode="sampled", n_negatives=50
+        sampled, ["hit_rate@10", "ndcg@10"], mode="sampled", n_negatives=50
     )
     pd.testing.assert_frame_equal(result.sampled.flips, compare.order_flips(full, side))
     assert "sampled: 50 negatives per test item" in result.sampled.caption
@@ -348,7 +348,7 @@ def test_metric_choices_offer_pointwise_metrics_only_with_ranking_runs() -> None
     assert compare.select_metrics(choices.available, ["auc"], []) == ["auc"]
     assert compare.metric_family("gauc") == ("gauc", None)
     assert compare.family_label("logloss") == "LogLoss (lower is better)"
-    assert (compare.family_label("auc"), compare.family_label("ndcg")) == ("AUC", "ndcg")
+    assert (compare.family_label("auc"), compare.family_label("ndcg")) == ("AUC", "nDCG")
     assert compare.any_ranking([_record("r", "s", stage="ranking"), _record("p", "s")])
     assert not compare.any_ranking([_record("p", "s")])
 
@@ -510,4 +510,4 @@ def test_verdicts_read_each_metric_family_with_its_direction() -> None:
     assert verdict("genre_kl@10", -0.1) == "better" and verdict("gini@10", 0.1) == "worse"
     assert verdict("logloss", -0.1) == "better"
     assert verdict("mean_item_age@10", -0.1) == "lower"
-    assert compare.family_label("genre_kl") == "genre_kl (lower is better)"
+    assert compare.family_label("genre_kl") == "Genre KL (lower is better)"

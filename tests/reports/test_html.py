@@ -72,9 +72,13 @@ def test_a_report_without_charts_skips_the_bundle() -> None:
 
 
 def test_table_html_formats_floats_and_keeps_other_values() -> None:
-    cell = table_html(pd.DataFrame({"n": [3], "x": [0.5], "ok": [True], "s": ["a&b"]}))
-    assert "<td>3</td>" in cell and "<td>0.5000</td>" in cell and "<td>True</td>" in cell
-    assert "a&amp;b" in cell
+    frame = pd.DataFrame({"n": [3], "x": [0.5], "ok": [True], "s": ["a&b"], "p": [1.95e-13]})
+    cell = table_html(frame, {"p": "%.3g"})
+    assert '<td class="num">3</td>' in cell and '<td class="num">0.5000</td>' in cell
+    assert "<td>True</td>" in cell and "a&amp;b" in cell
+    assert '<td class="num">1.95e-13</td>' in cell  # its own format, not 0.0000
+    long = table_html(pd.DataFrame({"run": ["BPR-MF · 30 epochs · msr-100k · nDCG@10 0.41"]}))
+    assert "<td>BPR-MF" in long  # long text may wrap; short text stays on one line
 
 
 @pytest.mark.e2e

@@ -4,7 +4,8 @@ baseline, per-segment breakdowns and where sampled evaluation reorders the model
 ``names`` holds metric names, run grouping and captions; ``tables`` the comparison tables computed
 from per-user frames; ``pointwise`` the AUC, GAUC and log loss rows of ranking runs and their
 paired tests; ``build`` assembles them into the one ``Comparison`` the Compare page and its
-HTML report show. Loading runs is not done here (evaluation never imports the run registry):
+HTML report show; ``display`` says how it reads to a person (runs by label, metrics and columns
+by name). Loading runs is not done here (evaluation never imports the run registry):
 callers pass records and frames, and ``registry.reevaluate`` computes sampled frames of saved runs.
 """
 
@@ -16,6 +17,20 @@ from recsys_core.evaluation.compare.build import (
     SampledComparison,
     build_comparison,
     runs_frame,
+)
+from recsys_core.evaluation.compare.display import (
+    FAMILY_LABELS,
+    HEADERS,
+    PAIRED_SHOWN,
+    family_label,
+    flip_pairs,
+    header,
+    iso_utc,
+    labelled,
+    metric_label,
+    paired_view,
+    sampled_view,
+    split_source,
 )
 from recsys_core.evaluation.compare.names import (
     CATALOGUE_FAMILIES,
@@ -29,7 +44,6 @@ from recsys_core.evaluation.compare.names import (
     any_ranking,
     available_metrics,
     catalogue_metrics,
-    family_label,
     is_next_item,
     is_pointwise,
     is_ranking,
@@ -55,9 +69,11 @@ from recsys_core.evaluation.compare.tables import (
     PAIRED_COLUMNS,
     SAME,
     headline_table,
+    in_metric_order,
     metrics_table,
     order_flips,
     paired_table,
+    segment_extremes,
     segment_labels,
     segments_table,
     with_markers,
@@ -68,11 +84,14 @@ from recsys_core.evaluation.compare.tables import (
 __all__ = [
     "BASELINE",
     "CATALOGUE_FAMILIES",
+    "FAMILY_LABELS",
+    "HEADERS",
     "HIGHER",
     "LINEAGE_WORDS",
     "LOWER",
     "LOWER_IS_BETTER",
     "PAIRED_COLUMNS",
+    "PAIRED_SHOWN",
     "SAME",
     "SAMPLED_FAMILIES",
     "SIDE_COLUMNS",
@@ -89,26 +108,36 @@ __all__ = [
     "build_comparison",
     "catalogue_metrics",
     "family_label",
+    "flip_pairs",
+    "header",
     "headline_table",
+    "in_metric_order",
     "is_pointwise",
     "is_ranking",
+    "iso_utc",
+    "labelled",
     "lineage_label",
     "metric_choices",
     "metric_family",
+    "metric_label",
     "metrics_table",
     "order_flips",
     "paired_ratio_compare",
     "paired_table",
+    "paired_view",
     "parse_metric",
     "per_user_metrics",
     "pointwise_pairs",
     "pointwise_table",
     "protocol_caption",
     "runs_frame",
+    "sampled_view",
+    "segment_extremes",
     "segment_labels",
     "segments_table",
     "select_metrics",
     "split_groups",
+    "split_source",
     "with_markers",
     "with_pointwise_rows",
     "with_references",

@@ -17,13 +17,13 @@ import pandas as pd
 from recsys_core.data.protocols import Protocol, protocol_from_dict
 from recsys_core.errors import DataError
 from recsys_core.evaluation import published
+from recsys_core.evaluation.compare.display import family_label
 from recsys_core.evaluation.compare.names import (
     SAMPLED_FAMILIES,
     PerUser,
     RunInfo,
     available_metrics,
     catalogue_metrics,
-    family_label,
     is_pointwise,
     is_ranking,
     lineage_label,
@@ -36,6 +36,7 @@ from recsys_core.evaluation.compare.names import (
 from recsys_core.evaluation.compare.pointwise import PointwiseRun, pointwise_table
 from recsys_core.evaluation.compare.tables import (
     headline_table,
+    in_metric_order,
     metrics_table,
     order_flips,
     paired_table,
@@ -81,7 +82,8 @@ class Comparison:
         baseline: run id the others are tested against.
         protocol: the first run's protocol (the others' when ``mixed_protocols`` is False).
         mixed_protocols: the runs share a split but not their protocol (relevance rule or k).
-        runs: one row per run: run, model, stage, lineage ("trained", "rerank of <parent>").
+        runs: one row per run: run, model, stage, lineage ("trained", "rerank of <parent>"),
+            created (when the run was saved, UTC).
         metrics: the chosen metric names.
         table: ``metrics_table`` of the chosen metrics, with ``vs_baseline`` when paired.
         paired: ``paired_table`` against the baseline; None with a single run.
@@ -113,7 +115,7 @@ class Comparison:
 
     @property
     def run_ids(self) -> list[str]:
-        """The compared runs, in selection order."""
+        """The compared runs, in selection order (their labels after ``display.labelled``)."""
         return self.runs["run"].tolist()
 
     @property
@@ -165,9 +167,11 @@ class Comparison:
     @property
     def paired_caption(self) -> str:
         return (
-            "▲/▼: significantly higher/lower than the baseline (paired t-test, p < 0.05); "
-            "=: no significant difference; verdict reads it with the metric's direction (lower "
-            f"log loss is better). Intervals: paired bootstrap. {self.full_caption}"
+            "Difference = run − baseline on the users both evaluated. Verdict: better or worse "
+            "when the paired t-test finds a significant difference (p < 0.05), read with the "
+            "metric's direction (lower log loss is better); the metrics table marks the same "
+            "runs ▲/▼ (= no significant difference). Intervals: paired bootstrap. "
+            f"{self.full_caption}"
         )
 
     @property
@@ -191,13 +195,16 @@ class Comparison:
 
 
 def runs_frame(records: Sequence[RunInfo]) -> pd.DataFrame:
-    """One row per run: run, model, stage, lineage."""
+    """One row per run: run, model, stage, lineage, created (None when the record has no time)."""
     return pd.DataFrame(
         {
             "run": [record.run_id for record in records],
             "model": [record.model for record in records],
             "stage": [getattr(record, "stage", "retrieval") for record in records],
             "lineage": [lineage_label(record) for record in records],
+            "created": pd.Series(
+                [getattr(record, "created_at", None) for record in records], dtype=object
+            ),
         }
     )
 
@@ -211,10 +218,14 @@ def _sampled(
     confidence: float,
     seed: int,
 ) -> SampledComparison:
-    """Sampled families at the chosen ks under both evaluations, and the runs they reorder."""
+    """Sampled families at the chosen ks under both evaluations (those chosen first, in their
+    order), and the runs they reorder."""
     first = next(iter(per_user.values()))
-    ks = sorted({parse_metric(name)[1] for name in metrics if not is_pointwise(name)})
-    sampled_metrics = select_metrics(available_metrics(first), SAMPLED_FAMILIES, ks)
+    top_n = [parse_metric(name) for name in metrics if not is_pointwise(name)]
+    chosen = [family for family, _ in top_n if family in SAMPLED_FAMILIES]
+    families = list(dict.fromkeys([*chosen, *SAMPLED_FAMILIES]))  # the chosen ones first
+    ks = sorted({k for _, k in top_n})
+    sampled_metrics = select_metrics(available_metrics(first), families, ks)
     full = metrics_table(per_user, sampled_metrics, confidence=confidence, seed=seed)
     sampled = metrics_table(
         sampled_per_user,
@@ -232,8 +243,8 @@ def _sampled(
         flips=order_flips(full, sampled),
         caption=protocol_caption(protocol, label),
         flip_caption=(
-            "Rank 1 = best. 'flips with' lists the runs whose order against this one reverses "
-            f"under sampled evaluation. Protocol {protocol.name}: full ranking vs "
+            "Rank 1 = best under each evaluation; crossing lines in the chart mark runs whose "
+            f"order reverses under sampled evaluation. Protocol {protocol.name}: full ranking vs "
             f"{n_negatives} sampled negatives per test item."
         ),
     )
@@ -300,7 +311,7 @@ def build_comparison(
     if chosen_pointwise:
         stored = {record.run_id: record.metrics for record in records}
         rows = pointwise_table(run_ids, ranking, stored, chosen_pointwise, **bootstrap)
-        table = with_pointwise_rows(table, rows)
+        table = in_metric_order(with_pointwise_rows(table, rows), metrics)
     paired = None
     if len(run_ids) > 1:
         paired = paired_table(frames, baseline, metrics, pointwise=ranking, **bootstrap)

@@ -129,13 +129,6 @@ def metric_family(name: str) -> tuple[str, int | None]:
     return (name, None) if is_pointwise(name) else parse_metric(name)
 
 
-def family_label(family: str) -> str:
-    """How a metric family is offered: ``"ndcg"``, or ``"LogLoss (lower is better)"``."""
-    spec = POINTWISE_SPECS.get(family)
-    label = family if spec is None else spec.label
-    return f"{label} (lower is better)" if family in LOWER_IS_BETTER else label
-
-
 def catalogue_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
     """The catalogue metrics (coverage@k, gini@k) among a run's stored aggregate metrics."""
     return {
@@ -197,15 +190,16 @@ def is_next_item(protocol: Mapping[str, object]) -> bool:
 def select_metrics(
     available: Sequence[str], families: Sequence[str], ks: Sequence[int]
 ) -> list[str]:
-    """The available metrics whose family and k were both chosen, in the available order (a
-    pointwise metric needs only its family)."""
-    chosen_families, chosen_ks = set(families), {int(k) for k in ks}
-    selected = []
+    """The available metrics whose family and k were both chosen: families in the order they were
+    chosen, each family's metrics by k ascending (a pointwise metric needs only its family)."""
+    chosen_ks = {int(k) for k in ks}
+    by_family: dict[str, list[tuple[int, str]]] = {}
     for name in available:
         family, k = metric_family(name)
-        if family in chosen_families and (k is None or k in chosen_ks):
-            selected.append(name)
-    return selected
+        if k is None or k in chosen_ks:
+            by_family.setdefault(family, []).append((k or 0, name))
+    chosen = dict.fromkeys(families)
+    return [name for family in chosen for _, name in sorted(by_family.get(family, []))]
 
 
 def per_user_metrics(frame: pd.DataFrame, metrics: Sequence[str]) -> list[str]:

@@ -188,7 +188,8 @@ def paired_table(
         ci_high (paired bootstrap interval of diff), p_value (paired t-test), significant,
         marker (▲ significantly higher, ▼ significantly lower, = no significant difference),
         verdict (better | worse | no difference: the marker read with the metric's direction,
-        lower being better for log loss), n_users, n_unshared; runs in the given order.
+        lower being better for log loss), n_users, n_unshared; runs in the given order, each
+        run's metrics in the order of ``metrics``.
     """
     if baseline not in per_user:
         raise DataError(f"baseline {baseline!r} is not among the compared runs; pick one of them")
@@ -218,7 +219,8 @@ def paired_table(
     pairs = pointwise_pairs(ranking, baseline, metrics, confidence=confidence, seed=seed)
     rows += [_paired_row(run_id, baseline, result, n) for run_id, result, n in pairs]
     order = {run_id: position for position, run_id in enumerate(per_user)}
-    rows.sort(key=lambda row: order[row[0]])
+    position = {name: i for i, name in enumerate(metrics)}
+    rows.sort(key=lambda row: (order[row[0]], position.get(str(row[2]), len(position))))
     return pd.DataFrame(rows, columns=PAIRED_COLUMNS)
 
 
@@ -236,6 +238,19 @@ def with_pointwise_rows(table: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame
     order = {run_id: position for position, run_id in enumerate(dict.fromkeys(both["run"]))}
     both = both.sort_values("run", key=lambda column: column.map(order), kind="stable")
     return both.reset_index(drop=True)
+
+
+def in_metric_order(table: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    """A table's rows run by run (runs in first-seen order), each run's metrics in the order of
+    ``metrics`` (the order the person chose them in)."""
+    runs = {run_id: position for position, run_id in enumerate(dict.fromkeys(table["run"]))}
+    position = {name: i for i, name in enumerate(metrics)}
+    keys = [
+        (runs[run], position.get(metric, len(position)))
+        for run, metric in zip(table["run"], table["metric"], strict=True)
+    ]
+    order = sorted(range(len(table)), key=keys.__getitem__)
+    return table.iloc[order].reset_index(drop=True)
 
 
 def with_markers(table: pd.DataFrame, paired: pd.DataFrame, baseline: str) -> pd.DataFrame:
@@ -301,6 +316,26 @@ def segments_table(
     table = pd.concat(parts, ignore_index=True)
     table = table.sort_values(["_segment_order", "_run_order"], kind="stable")
     return table.drop(columns=["_segment_order", "_run_order"]).reset_index(drop=True)
+
+
+def segment_extremes(segments: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """``segments_table`` summed up: per segment kind and run, its highest and lowest segment on
+    ``metric`` (a report's short form of a table of every segment).
+
+    Returns:
+        Columns segment_kind, run, segments (how many), highest_segment, highest,
+        lowest_segment, lowest; kinds and runs in the table's order. Segments without a value
+        are skipped.
+    """
+    rows = []
+    valued = segments.dropna(subset=[metric])
+    for (kind, run), part in valued.groupby(["segment_kind", "run"], sort=False):
+        top, bottom = part.loc[part[metric].idxmax()], part.loc[part[metric].idxmin()]
+        rows.append(
+            (kind, run, len(part), top["segment"], top[metric], bottom["segment"], bottom[metric])
+        )
+    columns = ["segment_kind", "run", "segments", "highest_segment", "highest"]
+    return pd.DataFrame(rows, columns=[*columns, "lowest_segment", "lowest"])
 
 
 def order_flips(full: pd.DataFrame, sampled: pd.DataFrame) -> pd.DataFrame:

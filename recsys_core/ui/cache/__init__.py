@@ -45,6 +45,9 @@ from recsys_core.ui.cache.compare import (  # noqa: F401
     compare_records,
     comparison,
     per_user_frame,
+    run_labels,
+    run_settings,
+    shown_comparison,
     tradeoff,
 )
 from recsys_core.ui.cache.data import (  # noqa: F401

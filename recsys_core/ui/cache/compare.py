@@ -10,13 +10,14 @@ from recsys_core.data import store
 from recsys_core.data.splits import materialise_split
 from recsys_core.evaluation import compare
 from recsys_core.registry import reevaluate
+from recsys_core.registry.labels import changed_settings, what_it_is
 from recsys_core.registry.runs import (
     RunRecord,
     get_run,
     load_pointwise_per_user,
 )
 from recsys_core.rerank.tradeoff import tradeoff_curve
-from recsys_core.ui.cache._shared import Stamp, _dataset, _db, _stamp, fingerprint
+from recsys_core.ui.cache._shared import Stamp, _dataset, _db, _stamp, fingerprint, runs_table
 from recsys_core.ui.cache.recommendations import _run_fingerprint
 from recsys_core.ui.cache.rerank import _rerank_session
 from recsys_core.ui.cache.train import _saved_run
@@ -108,6 +109,40 @@ def comparison(
     """
     key = (tuple(run_ids), baseline, tuple(metrics), n_negatives)
     return _comparison(_db(), dataset_name, fingerprint(dataset_name), *key)
+
+
+def run_labels(dataset_name: str) -> dict[str, str]:
+    """Run id -> label of every complete run of the dataset (the pickers' labels)."""
+    runs = runs_table(dataset_name)
+    if runs.empty:
+        return {}
+    return dict(zip(runs["run"], runs["label"], strict=True))
+
+
+def run_settings(run_ids: list[str]) -> dict[str, str]:
+    """Run id -> its settings as text: a trained run's changes to its architecture's defaults
+    ("30 epochs, d=64", or "defaults"), what a derived run did to its parent's model."""
+    settings = {}
+    for record in compare_records(run_ids):
+        if (record.kind or "train") != "train":
+            settings[record.run_id] = what_it_is(record)
+            continue
+        changed = changed_settings(record.model, record.config.get("model", {}))
+        settings[record.run_id] = ", ".join(changed) or "defaults"
+    return settings
+
+
+def shown_comparison(
+    dataset_name: str,
+    run_ids: list[str],
+    baseline: str,
+    metrics: list[str],
+    n_negatives: int | None = None,
+) -> compare.Comparison:
+    """``comparison`` as the page shows it (``compare.labelled``): runs named by their labels,
+    metrics by their display names, each run's settings beside it."""
+    result = comparison(dataset_name, run_ids, baseline, metrics, n_negatives)
+    return compare.labelled(result, run_labels(dataset_name), settings=run_settings(run_ids))
 
 
 @st.cache_data(max_entries=16, show_spinner="Sweeping the re-ranker's weight…")
