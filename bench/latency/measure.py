@@ -63,17 +63,18 @@ def fresh_load(context: Any, url: str, page: Page, timeout_ms: float) -> tuple[f
 
 
 def change_user(
-    tab: Any, user_id: str, items: list[str], timeout_ms: float
+    tab: Any, user_id: str, label: str, items: list[str], timeout_ms: float
 ) -> tuple[float, float, float]:
-    """Type a user id into the "User" selectbox and press Enter; milliseconds until the new list
-    is shown, until the script run has finished and until the first message of the server."""
+    """Type a user's picker label (id, activity, demographics) into the "User" selectbox and
+    press Enter; milliseconds until the new list is shown, until the script run has finished and
+    until the first message of the server."""
     from playwright.sync_api import expect
 
     combobox = tab.get_by_role("combobox", name="User", exact=True)
     combobox.click()
-    tab.keyboard.type(user_id)
-    # Enter picks the first option: wait until the exact id heads the filtered list.
-    expect(tab.get_by_role("option").first).to_have_text(user_id, timeout=timeout_ms)
+    tab.keyboard.type(label)
+    # Enter picks the first option: wait until the user's exact label heads the filtered list.
+    expect(tab.get_by_role("option").first).to_have_text(label, timeout=timeout_ms)
     tab.evaluate(ARM_ENTER_JS)
     tab.keyboard.press("Enter")
     heading = f"Top {K} for {user_id}"
@@ -217,7 +218,11 @@ def measure_browser(
         for kind, sequence in (("new_user", users), ("revisit", again)):
             for user_id in sequence:
                 shown, rerun, first = change_user(
-                    tab, user_id, prepared.lists[user_id], MEASURE_TIMEOUT_MS
+                    tab,
+                    user_id,
+                    prepared.labels[user_id],
+                    prepared.lists[user_id],
+                    MEASURE_TIMEOUT_MS,
                 )
                 results[f"list_update:{kind}"].samples_ms.append(shown)
                 results[f"list_update:{kind}:rerun_done"].samples_ms.append(rerun)

@@ -11,7 +11,8 @@ from bench.latency.scenario import DATASET, PROTOCOL, K
 
 @dataclass(frozen=True)
 class Prepared:
-    """What the setup stored: the run ids, the users to switch between and their lists."""
+    """What the setup stored: the run ids, the users to switch between, their lists and how the
+    user picker shows them (``inspection.user_descriptions``)."""
 
     db: Path
     bpr_run: str
@@ -19,6 +20,7 @@ class Prepared:
     users: list[str]
     lists: dict[str, list[str]]
     seconds: dict[str, float]
+    labels: dict[str, str]
 
 
 def prepare(
@@ -64,4 +66,5 @@ def prepare(
             shown = listed
         if len(users) == n_users:
             break
-    return Prepared(db, bpr.record.run_id, itemknn.record.run_id, users, lists, seconds)
+    labels = inspection.user_descriptions(context)
+    return Prepared(db, bpr.record.run_id, itemknn.record.run_id, users, lists, seconds, labels)

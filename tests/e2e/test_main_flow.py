@@ -191,7 +191,8 @@ def test_main_flow_from_loading_to_comparing(
     heading = page.get_by_role("heading", name=re.compile(r"^Top 10 for \S+$"))
     expect(heading).to_be_visible(timeout=PAGE_S)
     user_id = heading.inner_text().removeprefix("Top 10 for ").strip()
-    expect(page.get_by_role("combobox", name="User", exact=True)).to_have_value(user_id)
+    user_box = page.get_by_role("combobox", name="User", exact=True)  # id · activity · who
+    expect(user_box).to_have_value(re.compile(rf"^{re.escape(user_id)} · \d+ in training"))
     top_list = page.get_by_test_id("stColumn").filter(has=heading).get_by_test_id("stDataFrame")
     expect(top_list.locator('table[role="grid"] tbody tr')).to_have_count(10, timeout=PAGE_S)
     rows = top_list.locator('table[role="grid"]').evaluate(GRID_ROWS_JS)
