@@ -40,9 +40,9 @@ DEFAULT_BASELINE_MODEL = "popularity"
 
 
 def keep_valid(key: str, options: list, default: list) -> None:
-    """Drop stale selections (runs or metrics no longer offered) before a multiselect renders."""
-    kept = [value for value in st.session_state.get(key, default) if value in options]
-    st.session_state[key] = kept or [value for value in default if value in options]
+    """Drop stale selections (metrics no longer offered) before a multiselect renders; a
+    selection the person cleared stays empty ("Clear all" clears)."""
+    st.session_state[key] = state.kept_selection(key, options, default)
 
 
 def columns(frame: pd.DataFrame, formats: Mapping[str, str] = FORMATS) -> dict:

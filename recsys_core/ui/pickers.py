@@ -43,14 +43,16 @@ def pick_run(
 
 
 def pick_runs(dataset_name: str, *, label: str = "Runs to compare") -> list[str]:
-    """A multiselect of the dataset's complete runs; defaults to the two newest."""
+    """A multiselect of the dataset's complete runs; defaults to the two newest, and stays empty
+    once the person clears it."""
     runs = cache.runs_table(dataset_name)
     if runs.empty:
         return []
     options = runs["run"].tolist()
     state.url_fallback(state.COMPARE_RUNS, options, "run", None)
-    chosen = [r for r in st.session_state.get(state.COMPARE_RUNS, []) if r in options]
-    st.session_state[state.COMPARE_RUNS] = chosen or options[:2]
+    st.session_state[state.COMPARE_RUNS] = state.kept_selection(
+        state.COMPARE_RUNS, options, options[:2]
+    )
     st.multiselect(
         label,
         options,

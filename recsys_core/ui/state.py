@@ -6,7 +6,7 @@ link reopens the same view.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import streamlit as st
@@ -186,6 +186,17 @@ def clamp_choice(key: str, valid: Callable[[Any], bool], default: Any, what: str
                 f"showing {default!r} instead."
             )
         st.session_state[key] = default
+
+
+def kept_selection(key: str, options: Sequence[Any], default: Sequence[Any]) -> list[Any]:
+    """What a multiselect should hold before it renders: ``default`` the first time; else the
+    chosen values still offered, an empty list when the person cleared it (so "Clear all"
+    clears), and ``default`` again only when every chosen value has gone (e.g. deleted runs)."""
+    if key not in st.session_state:
+        return [value for value in default if value in options]
+    chosen = list(st.session_state[key] or [])
+    kept = [value for value in chosen if value in options]
+    return kept if kept or not chosen else [value for value in default if value in options]
 
 
 def mirror_to_url(key: str) -> None:
