@@ -1,6 +1,9 @@
 """The files of saved runs: atomic writes, and readers that report damage one way.
 
-Writers go through a temporary file and a rename, so a reader never sees half a file. Readers
+Writers go through a temporary file and a rename, so a reader never sees half a file; the
+temporary file's name carries its writer's tag (``writer_tag``: host, process id and start time),
+so that the next start can tell a file left by a killed writer from one being written now
+(``registry.leftovers``). Readers
 never follow a symbolic link and never unpickle: a file that is missing, a link, not a regular
 file, unparseable or without the expected columns raises ``DamagedArtifactError`` naming it.
 Inside a run, ``run_files`` names the run too and says how to recover (delete the run and train
@@ -9,8 +12,11 @@ it again); a damaged cache (``cache_damage``) can also just be deleted, as it is
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
+import socket
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,16 +44,82 @@ _META = "__metadata__"
 _MAX_SAFETENSORS_HEADER = 100_000_000
 
 
+#: Temporary files of atomic writes: ``.<target name>.<writer tag>.<random hex>.tmp``.
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<tag>[0-9a-f]{8}-\d+-\d+)\.[0-9a-f]{32}\.tmp")
+#: A writer tag: hashed host name, process id, process start time (clock ticks since boot).
+_TAG = re.compile(r"(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-(?P<start>\d+)")
+
+
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _process_start(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, from ``/proc``): 0 where ``/proc``
+    is unavailable (any process then counts as its own), None when there is no live process
+    ``pid`` (none, or a zombie that has exited)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None if Path("/proc/self/stat").exists() else _start_unknown(pid)
+    except OSError:
+        return 0
+    fields = stat.rpartition(")")[2].split()  # the name in parentheses may hold spaces
+    return None if fields[0] in ("Z", "X") else int(fields[19])
+
+
+def _start_unknown(pid: int) -> int | None:
+    """0 when a process ``pid`` exists (no ``/proc`` to tell its start), None when none does."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return 0
+    return 0
+
+
+def writer_tag() -> str:
+    """This process as a writer: hashed host name, process id and start time (so that a later
+    process reusing the id is not taken for it)."""
+    pid = os.getpid()
+    return f"{_host()}-{pid}-{_process_start(pid) or 0}"
+
+
+def writer_alive(tag: str) -> bool | None:
+    """Whether the writer ``tag`` names still runs: None when it ran on another host (or the tag
+    is not one), where only the age of what it left can tell."""
+    match = _TAG.fullmatch(tag)
+    if match is None or match["host"] != _host():
+        return None
+    start = _process_start(int(match["pid"]))
+    return start is not None and (start == int(match["start"]) or 0 in (start, int(match["start"])))
+
+
+def temporary_path(path: Path) -> Path:
+    """Where an atomic write of ``path`` puts its bytes before the rename: a unique hidden name
+    beside it (same file system, so ``os.replace`` is atomic) carrying ``writer_tag()``."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.{writer_tag()}.{uuid.uuid4().hex}.tmp")
+
+
+def temporary_writer(file: Path) -> str | None:
+    """The writer tag in the name of a temporary file of ``temporary_path``, or None when
+    ``file`` is no such file (an older untagged one included)."""
+    match = _TEMPORARY.fullmatch(Path(file).name)
+    return match["tag"] if match else None
+
+
 def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` (without its index) to ``path`` through a temporary file and a rename.
 
-    The temporary file sits beside ``path`` (same file system, so ``os.replace`` is atomic) under a
-    unique hidden name, so concurrent writers never clash and an interrupted write leaves nothing.
-    A link at ``path`` is replaced, never written through.
+    The temporary file (``temporary_path``) is unique, so concurrent writers never clash and an
+    interrupted write leaves nothing but, when killed, a file the next start removes. A link at
+    ``path`` is replaced, never written through.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    staging = temporary_path(path)
     try:
         frame.to_parquet(staging, index=False)
         os.replace(staging, path)

@@ -2,8 +2,8 @@
 
 Every command accepts ``--json`` where it prints results, then prints exactly one JSON object on
 stdout. Progress goes to stderr. Any error exits non-zero with one line on stderr, no traceback.
-``parser`` builds the command tree; ``datasets``, ``training``, ``runs``, ``models``,
-``calibrate``, ``rerank`` and ``bandit`` hold the handlers; ``output`` prints.
+``parser`` builds the command tree; ``datasets``, ``training``, ``runs``, ``project``,
+``models``, ``calibrate``, ``rerank`` and ``bandit`` hold the handlers; ``output`` prints.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from recsys_core.cli import bandit, calibrate, datasets, models, rerank, runs, training
+from recsys_core.cli import bandit, calibrate, datasets, models, project, rerank, runs, training
 from recsys_core.cli.parser import EXIT_USAGE, Handlers, build_parser
 from recsys_core.errors import RecScopeError
 
@@ -24,6 +24,7 @@ _HANDLERS: Handlers = {
     **datasets.HANDLERS,
     **training.HANDLERS,
     **runs.HANDLERS,
+    **project.HANDLERS,
     **models.HANDLERS,
     **calibrate.HANDLERS,
     **rerank.HANDLERS,

@@ -147,6 +147,20 @@ def _add_runs(commands: argparse._SubParsersAction) -> None:
     _add_json_flag(rs_list)
     rs_delete = rs.add_parser("delete", help="delete a run and its artifacts")
     rs_delete.add_argument("run_id")
+    rs_project = rs.add_parser(
+        "project",
+        help="fit the 2-D UMAP map of a run's embeddings (default settings) and store it",
+        description=(
+            "Lay out the run's item or user vectors in 2-D with UMAP (cosine distance, the "
+            "Embeddings page's default settings) and store the map with the run, where the page "
+            "reads it back; a stored map is read back instead of fitted again."
+        ),
+    )
+    rs_project.add_argument("run_id", help="a saved run whose model learns embeddings")
+    rs_project.add_argument(
+        "--side", choices=["item", "user"], default="item", help="whose vectors (default: item)"
+    )
+    _add_json_flag(rs_project)
 
 
 def _add_models(commands: argparse._SubParsersAction) -> None:

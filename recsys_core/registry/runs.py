@@ -5,10 +5,12 @@ On disk a run is ``<runs dir>/<run_id>/``: ``model/config.json`` + ``model/weigh
 ``per_user_pointwise.parquet`` (per-user rows, positives, AUC and log loss) and ``run.json``
 (metrics, evaluation labels, training history). Artifacts are written to a temporary folder and
 renamed into place before the DuckDB row turns ``complete``, so a run interrupted half-way never
-shows as complete. Nothing is unpickled: every reader refuses a file that is missing, a link (no
-link is followed inside a run's folder), unreadable or of the wrong shape with one
-``DamagedArtifactError`` naming the run, the file and how to recover (``artifacts.run_files``);
-``run_damage`` is the quick look that listings flag damaged runs with.
+shows as complete; a marker file names the process writing each ``running`` run
+(``registry.owners``), so that the next start marks the runs of a killed process ``failed`` and
+removes what they left (``registry.leftovers``). Nothing is unpickled: every reader refuses a
+file that is missing, a link (no link is followed inside a run's folder), unreadable or of the
+wrong shape with one ``DamagedArtifactError`` naming the run, the file and how to recover
+(``artifacts.run_files``); ``run_damage`` is the quick look that listings flag damaged runs with.
 
 A run is trained (kind ``train``) or derived from a complete parent run on the same dataset and
 split (``rerank``, ``cascade``, ``calibrated``); ``lineage`` walks back to the trained run, and a
@@ -53,6 +55,7 @@ from recsys_core.registry.layout import (
     quick_look,
 )
 from recsys_core.registry.lineage import LIST_HINT, ancestor_ids, check_deletable, check_parent
+from recsys_core.registry.owners import mark_running, staging_dir, unmark_running
 from recsys_core.registry.schema import RUN_KINDS, TRAIN_KIND
 
 _COLUMNS = (
@@ -135,26 +138,31 @@ def start_run(
         )
     run_id = f"{model.name}-{uuid.uuid4().hex[:10]}"
     config = {"model": model.config.to_dict(), "protocol": protocol}
-    with store.connect(path) as con:
-        if kind != TRAIN_KIND:
-            check_parent(con, kind, parent_run_id, dataset, split_name)
-        con.execute(
-            f"INSERT INTO runs ({_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'running', '{}', NULL, ?, NULL, ?, ?, ?, ?)",
-            [
-                run_id,
-                dataset,
-                split_name,
-                model.name,
-                strict_json.dumps(config),
-                int(model.config.seed),
-                _now(),
-                run_id,
-                kind,
-                model.stage,
-                parent_run_id,
-            ],
-        )
+    mark_running(runs_dir(path), run_id)  # before the row: a running row always names its writer
+    try:
+        with store.connect(path) as con:
+            if kind != TRAIN_KIND:
+                check_parent(con, kind, parent_run_id, dataset, split_name)
+            con.execute(
+                f"INSERT INTO runs ({_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'running', '{}', NULL, ?, NULL, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    dataset,
+                    split_name,
+                    model.name,
+                    strict_json.dumps(config),
+                    int(model.config.seed),
+                    _now(),
+                    run_id,
+                    kind,
+                    model.stage,
+                    parent_run_id,
+                ],
+            )
+    except BaseException:
+        unmark_running(runs_dir(path), run_id)
+        raise
     return run_id
 
 
@@ -179,7 +187,7 @@ def finish_run(
     is the pointwise label, or null for a run evaluated top-N only).
     """
     final = runs_dir(path) / run_id
-    staging = runs_dir(path) / f".staging-{run_id}"
+    staging = staging_dir(runs_dir(path), run_id)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     metrics = {key: float(value) for key, value in result.headline().items()}
@@ -212,16 +220,18 @@ def finish_run(
             "WHERE run_id = ?",
             [strict_json.dumps(metrics), float(train_seconds), _now(), run_id],
         )
+    unmark_running(runs_dir(path), run_id)
     return get_run(run_id, path=path)
 
 
 def fail_run(run_id: str, *, path: Path | None = None) -> None:
     """Mark a run failed (training raised or was cancelled); its artifacts are removed."""
-    shutil.rmtree(runs_dir(path) / f".staging-{run_id}", ignore_errors=True)
+    shutil.rmtree(staging_dir(runs_dir(path), run_id), ignore_errors=True)
     with store.connect(path) as con:
         con.execute(
             "UPDATE runs SET status = 'failed', finished_at = ? WHERE run_id = ?", [_now(), run_id]
         )
+    unmark_running(runs_dir(path), run_id)
 
 
 def list_runs(

@@ -11,13 +11,12 @@ it.
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import save_file
 
-from recsys_core.artifacts import cache_damage, read_safetensors
+from recsys_core.artifacts import cache_damage, read_safetensors, temporary_path
 from recsys_core.errors import ConfigError, DamagedArtifactError
 from recsys_core.evaluation.scorer import Scorer
 from recsys_core.rerank.base import Candidates
@@ -76,7 +75,7 @@ def cached_candidates(
 
 def write_candidates(file: Path, candidates: Candidates) -> None:
     """Save candidates as safetensors atomically (temporary file, then rename)."""
-    staging = file.with_name(f".{file.name}.{uuid.uuid4().hex}.tmp")
+    staging = temporary_path(file)  # names its writer, so a killed write is cleaned up
     arrays = {
         "user_idx": np.ascontiguousarray(candidates.user_idx, dtype=np.int64),
         "item_idx": np.ascontiguousarray(candidates.item_idx, dtype=np.int64),

@@ -8,15 +8,19 @@ navigation with proper labels.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from recsys_core import __version__, starter
 from recsys_core.data import store
-from recsys_core.errors import RecScopeError
+from recsys_core.errors import RecScopeError, StoreLockedError
 from recsys_core.ui import cache, state
 from recsys_core.ui.wording import ui_message
 
 APP_NAME = "RecScope"
+#: Seconds between tries while another process keeps the database locked.
+BUSY_RETRY_S = 1.0
 
 #: Script path -> (label, Material icon) of every view, in sidebar order.
 PAGES: dict[str, tuple[str, str]] = {
@@ -34,6 +38,12 @@ def setup(title: str, icon: str = "🎯") -> str:
     try:
         default = cache.default_dataset()  # draws nothing, so the page config still comes first
         names = cache.datasets_table()["name"].tolist()
+    except StoreLockedError:  # another process holds the file for a long write: wait, retry
+        st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
+        st.title(title)
+        st.info(store.BUSY_NOTICE)
+        time.sleep(BUSY_RETRY_S)
+        st.rerun()
     except RecScopeError as exc:  # e.g. the database file is not DuckDB: say so, draw nothing
         st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
         st.title(title)

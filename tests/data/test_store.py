@@ -303,6 +303,7 @@ def test_schema_is_created_and_read_only_never_creates_a_file(db_path: Path) -> 
         "splits",
         "split_rows",
         "runs",
+        "run_names",
     }
     assert db_path.exists()
 

@@ -114,7 +114,8 @@ def test_thompson_gives_a_user_the_same_sample_in_any_batch(
     together = bandit.transform(relevance, candidates, context)
     rows = np.array([3, 0])
     apart = bandit.transform(relevance[rows], candidates.take(rows), context)
-    np.testing.assert_array_equal(apart, together[rows])
+    # the same posterior draw; a batch's matrix product may differ in the last bits (BLAS threads)
+    np.testing.assert_allclose(apart, together[rows], rtol=1e-12, atol=1e-12)
     other = Bandit(weight=0.7, policy="thompson", seed=6).prepare(context)
     assert not np.array_equal(other.transform(relevance, candidates, context), together)
 

@@ -8,6 +8,7 @@ is exactly as before. Every public function takes ``path`` to override the datab
 from __future__ import annotations
 
 from recsys_core.data.store.database import (
+    BUSY_NOTICE,
     DB_ENV,
     SCHEMA_VERSION,
     Table,
@@ -27,9 +28,11 @@ from recsys_core.data.store.datasets import (
     load_dataset,
     write_dataset,
 )
+from recsys_core.data.store.hooks import on_first_open
 from recsys_core.data.store.splits import SPLIT_PARTS, list_splits, load_split, save_split
 
 __all__ = [
+    "BUSY_NOTICE",
     "DB_ENV",
     "SCHEMA_VERSION",
     "SPLIT_PARTS",
@@ -47,6 +50,7 @@ __all__ = [
     "list_splits",
     "load_dataset",
     "load_split",
+    "on_first_open",
     "resolve_path",
     "save_split",
     "write_dataset",

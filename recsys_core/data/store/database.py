@@ -3,7 +3,8 @@
 DuckDB lets one process write, and a reader in another process blocks writers, so nothing here
 holds the database open while idle: ``connect()`` opens a connection for one operation, runs it in
 a single transaction, and closes. When another process holds the file, it retries for a few
-seconds and then raises ``StoreLockedError``.
+seconds and then raises ``StoreLockedError``. Before a process first opens a database file, the
+hooks of ``hooks.on_first_open`` run (the run registry cleans up there after killed processes).
 
 Tables are declared by the modules that own them (``declare_table``): the data tables by
 ``store.datasets`` and ``store.splits``, the runs table by ``recsys_core.registry.schema``. Each
@@ -30,6 +31,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from recsys_core.data.store.hooks import run_first_open_hooks
 from recsys_core.errors import ConfigError, DamagedArtifactError, DataError, StoreLockedError
 
 #: Version of the declared tables; a database written by a newer RecScope is refused.
@@ -41,6 +43,10 @@ VERSION_TABLE = "schema_version"
 
 #: Brings one table from the previous schema version to the next, inside the upgrade transaction.
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
+
+#: What the app tells a person when ``StoreLockedError`` ends a page's run (another process held
+#: the database longer than a connection waits); the page then runs again after a moment.
+BUSY_NOTICE = "The database is busy (another process is writing); retrying…"
 
 _LOCK_MESSAGE = "Could not set lock"
 #: What DuckDB says when a file is not a DuckDB database, or a damaged one.
@@ -165,6 +171,7 @@ def connect(
         DamagedArtifactError: the file is not a DuckDB database, or a damaged one.
     """
     db_path = resolve_path(path)
+    run_first_open_hooks(db_path)
     con = _open(db_path, read_only=read_only, timeout_s=timeout_s)
     try:
         con.begin()
