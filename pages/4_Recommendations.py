@@ -34,7 +34,7 @@ if run_id is None:
 try:
     context = cache.run_context(run_id)
 except RecScopeError as exc:
-    st.error(f"Cannot rebuild the split of run {run_id}: {exc}")
+    st.error(f"Cannot rebuild the split of run {run_id}: {ui_message(exc)}")
     st.stop()
 user_ids = context.evaluated_user_ids()
 if not user_ids:
@@ -86,7 +86,7 @@ def show_user() -> None:
     try:
         found = cache.user_inspection(run_id, user_id, k)
     except RecScopeError as exc:
-        st.error(f"Cannot recommend with run {run_id}: {exc}")
+        st.error(f"Cannot recommend with run {run_id}: {ui_message(exc)}")
         return
     summary = found.summary
     metrics = st.columns(4)
@@ -261,7 +261,7 @@ def show_reranking(user_id: str, k: int) -> None:
     try:
         session = cache.rerank_session(run_id)
     except RecScopeError as exc:
-        st.error(f"Cannot re-rank run {run_id}: {exc}")
+        st.error(f"Cannot re-rank run {run_id}: {ui_message(exc)}")
         return
     st.caption(
         f"Re-rankers never retrain the run: they reorder its top-{session.depth} candidates for "
@@ -276,7 +276,7 @@ def show_reranking(user_id: str, k: int) -> None:
         lists = cache.rerank_user_lists(run_id, k, weights, user_id)
         summary = cache.rerank_summary(run_id, k, weights)
     except RecScopeError as exc:
-        st.error(f"Cannot re-rank run {run_id} with {weights or 'no re-ranker'}: {exc}")
+        st.error(f"Cannot re-rank run {run_id} with {weights or 'no re-ranker'}: {ui_message(exc)}")
         return
 
     columns = _list_columns(context.protocol.relevance_label)
@@ -370,7 +370,7 @@ def _save_weights(weights: str, k: int) -> None:
         with st.spinner("Evaluating the re-ranked run…"):
             saved = cache.save_rerank_run(run_id, weights, k)
     except RecScopeError as exc:
-        st.error(f"Cannot save {weights} as a run: {exc}")
+        st.error(f"Cannot save {weights} as a run: {ui_message(exc)}")
         return
     st.success(
         f"Saved as run {saved.run_id} (kind rerank, parent {run_id}): it is listed with the "

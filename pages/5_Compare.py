@@ -28,6 +28,7 @@ from recsys_core.ui.charts import calibration as calibration_charts
 from recsys_core.ui.charts import compare as charts
 from recsys_core.ui.page import setup
 from recsys_core.ui.pickers import pick_runs
+from recsys_core.ui.wording import ui_message
 
 #: Negatives per test item offered for sampled evaluation.
 NEGATIVE_CHOICES = (50, 100, 500, 1000)
@@ -101,7 +102,7 @@ if not run_ids:
 try:
     groups = compare.split_groups(cache.compare_records(run_ids))
 except RecScopeError as exc:
-    st.error(str(exc))
+    st.error(ui_message(exc))
     st.stop()
 if len(groups) > 1:
     st.warning(
@@ -144,7 +145,7 @@ try:
         next_item=compare.is_next_item(first.protocol),
     )
 except RecScopeError as exc:  # a damaged per-user file: the message names it and the fix
-    st.error(str(exc))
+    st.error(ui_message(exc))
     st.stop()
 state.url_fallback(state.COMPARE_FAMILIES, choices.families, "metric", None)
 state.url_fallback(state.COMPARE_KS, choices.ks, "k", None)
@@ -202,7 +203,7 @@ if st.session_state[state.COMPARE_SAMPLED]:
 try:
     result = cache.shown_comparison(dataset_name, run_ids, baseline, metrics, n_negatives)
 except RecScopeError as exc:
-    st.error(str(exc))
+    st.error(ui_message(exc))
     st.stop()
 if result.mixed_protocols:
     st.warning(
@@ -332,7 +333,7 @@ if compare.any_ranking(records):
             run_ids, str(st.session_state[state.COMPARE_CALIBRATION_BINS])
         )
     except RecScopeError as exc:
-        st.error(str(exc))
+        st.error(ui_message(exc))
     else:
         for note in calibration.notes:
             st.caption(f"Skipped: {note}.")
@@ -414,7 +415,7 @@ try:
         )
     )
 except RecScopeError as exc:
-    st.error(str(exc))
+    st.error(ui_message(exc))
 else:
     st.altair_chart(
         charts.tradeoff_chart(

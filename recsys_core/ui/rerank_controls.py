@@ -16,6 +16,7 @@ from recsys_core.errors import RecScopeError
 from recsys_core.rerank import controls
 from recsys_core.rerank.session import RerankSession
 from recsys_core.ui import state
+from recsys_core.ui.wording import ui_message
 
 #: Width (px) of a weight slider: four to a row of the wide layout at 1400 px; they wrap.
 SLIDER_WIDTH = 235
@@ -98,7 +99,7 @@ def rerank_controls(session: RerankSession) -> str | None:
     try:
         text = controls.rerank_text(weights, options)
     except RecScopeError as exc:
-        st.error(f"These re-ranking options are refused: {exc}")
+        st.error(f"These re-ranking options are refused: {ui_message(exc)}")
         return None
     st.session_state[state.RECS_RERANK] = text
     state.mirror_to_url(state.RECS_RERANK)
