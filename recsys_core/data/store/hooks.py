@@ -47,4 +47,4 @@ def run_first_open_hooks(db_path: Path) -> None:
             with _OPENED_LOCK:
                 _OPENED.discard(key)
         except (RecScopeError, OSError):
-            pass
+            pass  # a damaged or unreadable file: the connection that follows reports it
